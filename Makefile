@@ -1,0 +1,39 @@
+# kmeans-tf: `make lab` opens the course, `make test` runs every test.
+# Both create .venv from requirements.txt first when it is missing or older than that file.
+# Nothing is installed outside .venv and no kernel is registered globally.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8888
+
+.PHONY: lab test notebooks lint clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab        open the course in JupyterLab (localhost, token login)"
+	@echo "make test       run every test: helpers, checkers, lint, and every notebook under nbval"
+	@echo "make notebooks  rebuild lessons/ from solutions/ and store fresh outputs in both"
+	@echo "make clean      remove .venv"
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"kmeans-tf needs Python 3.11 or newer; {sys.executable} is {v.major}.{v.minor}. Run: make PYTHON=python3.12 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# Make `import helpers` work from any folder, in this venv only (a .pth file, no build step).
+	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "kmeans_tf.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=. lessons/01_generating_samples.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	$(BIN)/python -m helpers.notebooks
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,723 @@
+"""The course's functions: the only copy of each, in the order the lessons build them.
+
+Every public function checks its input and then calls a private one that does the maths.
+The private one is what a lesson writes in the open; a test keeps the lesson's cell and
+this file word for word the same.
+
+=========================  ======================================================
+function                   taught in
+=========================  ======================================================
+``create_samples``         lessons/01_generating_samples.ipynb
+``plot_clusters``          lessons/01_generating_samples.ipynb
+``choose_random_centroids`` lessons/02_choosing_random_centroids.ipynb
+``assign_to_nearest``      lessons/03_assigning_to_nearest.ipynb
+``update_centroids``       lessons/04_updating_centroids.ipynb
+``inertia``                lessons/05_iterating_to_convergence.ipynb
+``kmeans``                 lessons/05_iterating_to_convergence.ipynb
+``load_digits``            lessons/06_any_dimension_digits.ipynb
+=========================  ======================================================
+
+Shapes use ``n`` samples, ``d`` features and ``k`` clusters.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from helpers._quiet import tf
+
+__all__ = [
+    "EmptyClusterWarning",
+    "FewerClustersWarning",
+    "KMeansResult",
+    "assign_to_nearest",
+    "choose_random_centroids",
+    "create_samples",
+    "inertia",
+    "kmeans",
+    "load_digits",
+    "plot_clusters",
+    "update_centroids",
+]
+
+_MAX_SEED = 2**31 - 1
+
+
+class EmptyClusterWarning(UserWarning):
+    """A cluster had no samples assigned, so it kept its previous centroid."""
+
+
+class FewerClustersWarning(UserWarning):
+    """k-means found fewer distinct clusters than asked for (too few distinct points)."""
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_int(name, value, *, minimum=None, maximum=None):
+    """Return ``value`` as a Python int, or raise naming the value and the rule."""
+    if isinstance(value, tf.Tensor) and value.shape.rank == 0:
+        value = value.numpy()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}={value!r} should be an integer; got {type(value).__name__}.")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value} should be >= {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}={value} should be <= {maximum}.")
+    return value
+
+
+def _check_seed(seed, *, allow_none):
+    if seed is None and allow_none:
+        return None
+    return _check_int("seed", seed, minimum=0, maximum=_MAX_SEED)
+
+
+def _check_number(name, value, *, minimum=None):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}={value!r} should be a number; got {type(value).__name__}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name}={value} should be finite.")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value} should be >= {minimum}.")
+    return value
+
+
+def _as_array(name, values):
+    """NumPy view of a list, array or tensor; raises TypeError for non-numbers."""
+    if isinstance(values, (tf.Tensor, tf.Variable)):
+        values = values.numpy()
+    try:
+        array = np.asarray(values)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} should be a rectangular array; got a ragged sequence ({error}).") from None
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} should hold numbers (int or float); got dtype {array.dtype}.")
+    return array
+
+
+def _check_matrix(name, values):
+    """Return ``values`` as a finite float32 tensor of shape (n, d) with n, d >= 1."""
+    array = _as_array(name, values)
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} should be a 2-D array of shape (n_samples, n_features); got {array.ndim}-D "
+            f"shape {array.shape}. One feature? Reshape with x.reshape(-1, 1)."
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} has 0 rows (shape={array.shape}); at least 1 is required.")
+    if array.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features (shape={array.shape}); at least 1 is required.")
+    array = array.astype(np.float32, copy=False)
+    finite = np.isfinite(array)
+    if not finite.all():
+        n_nan = int(np.isnan(array).sum())
+        n_inf = array.size - int(finite.sum()) - n_nan
+        raise ValueError(
+            f"{name} contains {n_nan} NaN and {n_inf} infinite value(s) (as float32); "
+            "every value should be a finite number."
+        )
+    return tf.convert_to_tensor(array)
+
+
+def _check_n_clusters(n_clusters, n_samples):
+    n_clusters = _check_int("n_clusters", n_clusters, minimum=1)
+    if n_clusters > n_samples:
+        raise ValueError(f"n_clusters={n_clusters} should be <= n_samples={n_samples}.")
+    return n_clusters
+
+
+def _check_centroids(centroids, samples, name="centroids"):
+    centroids = _check_matrix(name, centroids)
+    if centroids.shape[1] != samples.shape[1]:
+        raise ValueError(
+            f"{name} have n_features={centroids.shape[1]} but samples have "
+            f"n_features={samples.shape[1]}; they should be equal."
+        )
+    return centroids
+
+
+def _check_labels(nearest_indices, n_samples, n_clusters):
+    labels = _as_array("nearest_indices", nearest_indices)
+    if labels.shape != (n_samples,):
+        raise ValueError(
+            f"nearest_indices should have shape (n_samples,) = ({n_samples},); got {labels.shape}."
+        )
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+            raise TypeError("nearest_indices should hold whole numbers (cluster indices); got fractions or NaN.")
+    labels = labels.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_clusters):
+        bad = labels[(labels < 0) | (labels >= n_clusters)][0]
+        raise ValueError(f"nearest_indices contains {bad}; every index should be in [0, n_clusters={n_clusters}).")
+    return labels
+
+
+# ------------------------------------------------------------------- lesson 01
+
+
+def create_samples(n_clusters, n_samples_per_cluster, n_features, embiggen_factor, seed):
+    """Blobs of normally distributed samples around random centres.
+
+    Taught in ``lessons/01_generating_samples.ipynb``.
+
+    Parameters
+    ----------
+    n_clusters : int >= 1
+        Number of blobs ``k``.
+    n_samples_per_cluster : int >= 1
+        Samples in each blob ``m``.
+    n_features : int >= 1
+        Dimensions ``d``.
+    embiggen_factor : float >= 0
+        Width of the box the centres are drawn from: each coordinate is uniform in
+        ``[-embiggen_factor / 2, embiggen_factor / 2)``. Larger spreads the blobs apart.
+    seed : int in [0, 2**31 - 1]
+        The same seed gives the same tensors, in any process.
+
+    Returns
+    -------
+    centroids : tf.Tensor of shape (k, d), float32
+        The true centres.
+    samples : tf.Tensor of shape (k * m, d), float32
+        Rows ``i*m`` to ``(i+1)*m - 1`` are the blob around ``centroids[i]``
+        (standard deviation 5 in every feature).
+
+    Examples
+    --------
+    >>> centroids, samples = create_samples(3, 500, 2, 70, seed=700)
+    >>> centroids.shape, samples.shape
+    (TensorShape([3, 2]), TensorShape([1500, 2]))
+    """
+    n_clusters = _check_int("n_clusters", n_clusters, minimum=1)
+    n_samples_per_cluster = _check_int("n_samples_per_cluster", n_samples_per_cluster, minimum=1)
+    n_features = _check_int("n_features", n_features, minimum=1)
+    embiggen_factor = _check_number("embiggen_factor", embiggen_factor, minimum=0)
+    seed = _check_seed(seed, allow_none=False)
+    return _create_samples(n_clusters, n_samples_per_cluster, n_features, embiggen_factor, seed)
+
+
+def _create_samples(n_clusters, n_samples_per_cluster, n_features, embiggen_factor, seed):
+    centroids = []
+    slices = []
+    for i in range(n_clusters):
+        # Stateless random ops: the same (seed, i) always gives the same numbers,
+        # and each cluster gets its own numbers because i differs.
+        centroid = tf.random.stateless_uniform(
+            (1, n_features), seed=(seed, 2 * i),
+            minval=-embiggen_factor / 2, maxval=embiggen_factor / 2,
+        )
+        noise = tf.random.stateless_normal(
+            (n_samples_per_cluster, n_features), seed=(seed, 2 * i + 1), stddev=5.0
+        )
+        centroids.append(centroid)
+        slices.append(centroid + noise)
+    return tf.concat(centroids, axis=0), tf.concat(slices, axis=0)
+
+
+# Okabe & Ito's palette, safe for the common kinds of colour blindness (black left out:
+# the centroid crosses are drawn in black and white).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+
+
+def cluster_colours(n_clusters):
+    """``n_clusters`` colours: Okabe-Ito up to 8, then matplotlib's ``tab20``."""
+    if n_clusters <= len(PALETTE):
+        return list(PALETTE[:n_clusters])
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab20"]
+    return [cmap(i % 20) for i in range(n_clusters)]
+
+
+def plot_clusters(all_samples, centroids, n_samples_per_cluster=None, *, labels=None, ax=None, title=None):
+    """Scatter the samples, coloured by cluster, with each centroid as a large cross.
+
+    Taught in ``lessons/01_generating_samples.ipynb``.
+
+    Parameters
+    ----------
+    all_samples : array-like of shape (n, d), d >= 2
+        Only the first two features are drawn.
+    centroids : array-like of shape (k, d) or None
+        Drawn as black-and-white crosses; None draws none.
+    n_samples_per_cluster : int, optional
+        Colour consecutive blocks of this many samples alike, as ``create_samples``
+        lays them out (block ``i`` belongs to centroid ``i``).
+    labels : array-like of shape (n,), optional, keyword-only
+        Colour each sample by its cluster index instead (wins over the blocks).
+    ax : matplotlib Axes, optional, keyword-only
+        Where to draw; a new figure when None.
+    title : str, optional, keyword-only
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    samples = _as_array("all_samples", all_samples)
+    if samples.ndim != 2 or samples.shape[1] < 2:
+        raise ValueError(f"all_samples should have shape (n_samples, >= 2 features); got {samples.shape}.")
+    centres = None if centroids is None else _as_array("centroids", centroids)
+    if centres is not None and (centres.ndim != 2 or centres.shape[1] != samples.shape[1]):
+        raise ValueError(
+            f"centroids should have shape (n_clusters, {samples.shape[1]}) to match all_samples; "
+            f"got {centres.shape}."
+        )
+    if labels is not None:
+        groups = _as_array("labels", labels).astype(np.int64)
+        if groups.shape != (samples.shape[0],):
+            raise ValueError(f"labels should have shape ({samples.shape[0]},); got {groups.shape}.")
+    elif n_samples_per_cluster is not None:
+        per = _check_int("n_samples_per_cluster", n_samples_per_cluster, minimum=1)
+        groups = np.arange(samples.shape[0]) // per
+    else:
+        groups = np.zeros(samples.shape[0], dtype=np.int64)
+    n_groups = max(int(groups.max()) + 1, 0 if centres is None else len(centres))
+    colours = cluster_colours(n_groups)
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    for group in range(n_groups):
+        members = samples[groups == group]
+        if len(members):
+            ax.scatter(members[:, 0], members[:, 1], s=10, alpha=0.6, color=colours[group],
+                       label=f"cluster {group}", edgecolors="none")
+    if centres is not None:
+        ax.scatter(centres[:, 0], centres[:, 1], marker="X", s=260, c="white",
+                   edgecolors="black", linewidths=2, zorder=3, label="centroids")
+    ax.set_xlabel("feature 0")
+    ax.set_ylabel("feature 1")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+# ------------------------------------------------------------------- lesson 02
+
+
+def choose_random_centroids(samples, n_clusters, seed=None):
+    """Pick ``n_clusters`` different rows of ``samples`` as the first guess of the centroids.
+
+    Taught in ``lessons/02_choosing_random_centroids.ipynb``.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n, d)
+    n_clusters : int, 1 <= k <= n
+    seed : int in [0, 2**31 - 1] or None
+        An int gives the same rows on every call; None gives new rows each call.
+
+    Returns
+    -------
+    tf.Tensor of shape (k, d), float32
+        Rows of ``samples`` at ``k`` distinct random positions.
+
+    Examples
+    --------
+    >>> choose_random_centroids([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], 2, seed=1).shape
+    TensorShape([2, 2])
+    """
+    samples = _check_matrix("samples", samples)
+    n_clusters = _check_n_clusters(n_clusters, samples.shape[0])
+    seed = _check_seed(seed, allow_none=True)
+    return _choose_random_centroids(samples, n_clusters, seed)
+
+
+def _choose_random_centroids(samples, n_clusters, seed=None):
+    indices = tf.range(tf.shape(samples)[0])
+    if seed is None:
+        shuffled = tf.random.shuffle(indices)
+    else:
+        shuffled = tf.random.experimental.stateless_shuffle(indices, seed=(seed, 0))
+    return tf.gather(samples, shuffled[:n_clusters])
+
+
+# ------------------------------------------------------------------- lesson 03
+
+
+def assign_to_nearest(samples, centroids):
+    """Index of the nearest centroid for every sample.
+
+    Taught in ``lessons/03_assigning_to_nearest.ipynb``. Squared distances come from
+    ``||x||² - 2 x·c + ||c||²`` with one matrix product, so memory is (n, k), never
+    (n, k, d).
+
+    Parameters
+    ----------
+    samples : array-like of shape (n, d)
+    centroids : array-like of shape (k, d)
+
+    Returns
+    -------
+    tf.Tensor of shape (n,), int32
+        ``result[i]`` is the row of ``centroids`` nearest to ``samples[i]``
+        (the first one on a tie).
+
+    Examples
+    --------
+    >>> assign_to_nearest([[0.0], [9.0]], [[10.0], [1.0]]).numpy()
+    array([1, 0], dtype=int32)
+    """
+    samples = _check_matrix("samples", samples)
+    centroids = _check_centroids(centroids, samples)
+    return _assign_to_nearest(samples, centroids)
+
+
+def _squared_distances(samples, centroids):
+    samples_sq = tf.reduce_sum(tf.square(samples), axis=1, keepdims=True)  # (n, 1)
+    centroids_sq = tf.reduce_sum(tf.square(centroids), axis=1)  # (k,)
+    cross = tf.matmul(samples, centroids, transpose_b=True)  # (n, k)
+    # Round-off can make the expansion slightly negative; a squared distance is >= 0.
+    return tf.maximum(samples_sq - 2.0 * cross + centroids_sq, 0.0)
+
+
+def _assign_to_nearest(samples, centroids):
+    distances = _squared_distances(samples, centroids)  # (n, k)
+    return tf.argmin(distances, axis=1, output_type=tf.int32)
+
+
+# ------------------------------------------------------------------- lesson 04
+
+
+def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=None):
+    """Move every centroid to the mean of the samples assigned to it.
+
+    Taught in ``lessons/04_updating_centroids.ipynb``.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n, d)
+    nearest_indices : array-like of shape (n,), ints in [0, k)
+        The cluster of each sample, as ``assign_to_nearest`` returns.
+    n_clusters : int >= 1
+    previous_centroids : array-like of shape (k, d), optional
+        Where an empty cluster stays. An empty cluster has no mean; without
+        ``previous_centroids`` it raises ValueError instead of returning NaN.
+
+    Returns
+    -------
+    tf.Tensor of shape (k, d), float32
+
+    Warns
+    -----
+    EmptyClusterWarning
+        When a cluster has no samples and keeps its previous centroid.
+
+    Examples
+    --------
+    >>> update_centroids([[0.0], [2.0], [10.0]], [0, 0, 1], 2).numpy()
+    array([[ 1.],
+           [10.]], dtype=float32)
+    """
+    samples = _check_matrix("samples", samples)
+    n_clusters = _check_int("n_clusters", n_clusters, minimum=1)
+    labels = _check_labels(nearest_indices, samples.shape[0], n_clusters)
+    empty = np.flatnonzero(np.bincount(labels, minlength=n_clusters) == 0).tolist()
+    if previous_centroids is None:
+        if empty:
+            raise ValueError(
+                f"cluster(s) {empty} have no samples assigned, so they have no mean; pass "
+                "previous_centroids to keep them where they were."
+            )
+        previous = tf.zeros((n_clusters, samples.shape[1]))
+    else:
+        previous = _check_centroids(previous_centroids, samples, name="previous_centroids")
+        if previous.shape[0] != n_clusters:
+            raise ValueError(
+                f"previous_centroids has {previous.shape[0]} rows; it should have n_clusters={n_clusters}."
+            )
+        if empty:
+            warnings.warn(
+                f"cluster(s) {empty} have no samples assigned; they keep their previous centroids.",
+                EmptyClusterWarning,
+                stacklevel=2,
+            )
+    return _update_centroids(samples, tf.constant(labels, tf.int32), n_clusters, previous)
+
+
+def _update_centroids(samples, nearest_indices, n_clusters, previous_centroids):
+    sums = tf.math.unsorted_segment_sum(samples, nearest_indices, n_clusters)  # (k, d)
+    ones = tf.ones_like(samples[:, :1])  # (n, 1)
+    counts = tf.math.unsorted_segment_sum(ones, nearest_indices, n_clusters)  # (k, 1)
+    means = sums / tf.maximum(counts, 1.0)  # no 0 / 0 = NaN for an empty cluster
+    return tf.where(counts > 0, means, previous_centroids)
+
+
+# ------------------------------------------------------------------- lesson 05
+
+
+def inertia(samples, centroids, labels=None):
+    """Sum of squared distances from every sample to its centroid.
+
+    Taught in ``lessons/05_iterating_to_convergence.ipynb``.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n, d)
+    centroids : array-like of shape (k, d)
+    labels : array-like of shape (n,), optional
+        The cluster of each sample; the nearest centroid when None.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> inertia([[0.0], [2.0]], [[1.0]])
+    2.0
+    """
+    samples = _check_matrix("samples", samples)
+    centroids = _check_centroids(centroids, samples)
+    if labels is None:
+        labels = _assign_to_nearest(samples, centroids)
+    else:
+        labels = tf.constant(_check_labels(labels, samples.shape[0], centroids.shape[0]), tf.int32)
+    return float(_inertia(samples, centroids, labels))
+
+
+def _inertia(samples, centroids, labels):
+    differences = samples - tf.gather(centroids, labels)  # exact, unlike the expansion
+    return tf.reduce_sum(tf.square(differences))
+
+
+@dataclass(frozen=True, repr=False)
+class KMeansResult:
+    """What :func:`kmeans` found.
+
+    Attributes
+    ----------
+    centroids : np.ndarray of shape (k, d), float32
+    labels : np.ndarray of shape (n,), int32
+        The nearest centroid of each sample.
+    inertia : float
+        Sum of squared distances of the samples to their centroids.
+    n_iter : int
+        Lloyd iterations run (of the best start, when ``n_init > 1``).
+    converged : bool
+        True when the labels stopped changing or the centroids moved less than ``tol``
+        before ``max_iter``.
+    inertia_history : np.ndarray of shape (n_iter,), float64
+        Inertia of the assignment made in each iteration, before its update.
+    centroid_history : np.ndarray of shape (n_iter + 1, k, d), float32
+        The starting centroids, then the centroids after each iteration.
+    """
+
+    centroids: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+    inertia_history: np.ndarray
+    centroid_history: np.ndarray
+
+    def __repr__(self):
+        k, d = self.centroids.shape
+        return (
+            f"KMeansResult(n_clusters={k}, n_features={d}, inertia={self.inertia:.6g}, "
+            f"n_iter={self.n_iter}, converged={self.converged})"
+        )
+
+
+def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, seed=None):
+    """Lloyd's k-means: assign, update, repeat until nothing changes.
+
+    Taught in ``lessons/05_iterating_to_convergence.ipynb``; starts in
+    ``lessons/08_better_starts_and_choosing_k.ipynb``. Follows scikit-learn's
+    ``KMeans(algorithm="lloyd")`` step for step, so from the same explicit ``init`` both
+    give the same result.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n, d)
+    n_clusters : int, 1 <= k <= n
+    init : {"k-means++", "random"} or array-like of shape (k, d), keyword-only
+        "k-means++" spreads the starts out (greedy, like scikit-learn); "random" picks
+        ``k`` distinct samples; an array is used as it is.
+    n_init : int >= 1 or "auto", keyword-only
+        Runs from different starts; the lowest inertia wins. "auto" means 1 for
+        "k-means++" or an array, 10 for "random" (scikit-learn's rule).
+    max_iter : int >= 1, keyword-only
+    tol : float >= 0, keyword-only
+        Stop when the centroids move less than this in total squared distance, relative
+        to the mean variance of the features (as scikit-learn does). Stop in any case
+        when no label changes.
+    seed : int in [0, 2**31 - 1] or None, keyword-only
+        The same seed gives the same result.
+
+    Returns
+    -------
+    KMeansResult
+
+    Warns
+    -----
+    EmptyClusterWarning
+        A cluster was empty during some iteration and kept its centroid.
+    FewerClustersWarning
+        Fewer distinct clusters than ``n_clusters`` were found.
+
+    Examples
+    --------
+    >>> _, samples = create_samples(3, 100, 2, 70, seed=700)
+    >>> kmeans(samples, 3, seed=0).centroids.shape
+    (3, 2)
+    """
+    samples = _check_matrix("samples", samples)
+    n_samples = samples.shape[0]
+    if isinstance(init, str):
+        if init not in ("k-means++", "random"):
+            raise ValueError(f"init={init!r} should be 'k-means++', 'random' or an array of shape (k, d).")
+        n_clusters = _check_n_clusters(n_clusters, n_samples)
+        start = None
+    else:
+        start = _check_centroids(init, samples, name="init")
+        n_clusters = _check_n_clusters(n_clusters, n_samples)
+        if start.shape[0] != n_clusters:
+            raise ValueError(f"init has {start.shape[0]} rows; it should have n_clusters={n_clusters}.")
+    if isinstance(n_init, str):
+        if n_init != "auto":
+            raise ValueError(f"n_init={n_init!r} should be 'auto' or an integer >= 1.")
+        n_init = 10 if isinstance(init, str) and init == "random" else 1
+    n_init = _check_int("n_init", n_init, minimum=1)
+    if start is not None and n_init != 1:
+        warnings.warn(f"init is an array, so n_init={n_init} runs would all be the same; running once.",
+                      stacklevel=2)
+        n_init = 1
+    max_iter = _check_int("max_iter", max_iter, minimum=1)
+    tol = _check_number("tol", tol, minimum=0)
+    seed = _check_seed(seed, allow_none=True)
+
+    scaled_tol = tol * float(np.mean(np.var(samples.numpy().astype(np.float64), axis=0)))
+    run_seeds = np.random.default_rng(seed).integers(0, _MAX_SEED, size=n_init)
+    best = None
+    for run_seed in run_seeds:
+        if start is not None:
+            centroids = start
+        elif init == "random":  # init is a str here
+            centroids = _choose_random_centroids(samples, n_clusters, int(run_seed))
+        else:
+            centroids = _kmeans_plusplus(samples, n_clusters, int(run_seed))
+        result = _lloyd(samples, centroids, tf.constant(max_iter), tf.constant(scaled_tol, tf.float32))
+        if best is None or float(result[2]) < float(best[2]):
+            best = result
+    labels, centroids, total, n_iter, converged, had_empty, inertias, history = best
+    labels = labels.numpy()
+    n_iter = int(n_iter)
+    if bool(had_empty):
+        warnings.warn("a cluster was empty during k-means; it kept its previous centroid.",
+                      EmptyClusterWarning, stacklevel=2)
+    n_distinct = len(np.unique(labels))
+    if n_distinct < n_clusters:
+        warnings.warn(
+            f"Number of distinct clusters ({n_distinct}) found smaller than n_clusters ({n_clusters}). "
+            "Possibly due to duplicate points in samples.",
+            FewerClustersWarning,
+            stacklevel=2,
+        )
+    return KMeansResult(
+        centroids=centroids.numpy(),
+        labels=labels,
+        inertia=float(total),
+        n_iter=n_iter,
+        converged=bool(converged),
+        inertia_history=inertias.numpy()[:n_iter].astype(np.float64),
+        centroid_history=history.numpy()[: n_iter + 1],
+    )
+
+
+@tf.function(reduce_retracing=True)
+def _lloyd(samples, centroids, max_iter, tol):
+    """The compiled Lloyd loop: scikit-learn's ``_kmeans_single_lloyd`` in TF2."""
+    n_clusters = tf.shape(centroids)[0]
+    samples_sq = tf.reduce_sum(tf.square(samples), axis=1)  # (n,), once for all iterations
+    inertias = tf.TensorArray(tf.float32, size=max_iter)
+    history = tf.TensorArray(tf.float32, size=max_iter + 1, element_shape=centroids.shape)
+    history = history.write(0, centroids)
+
+    def step(i, centroids, labels_old, done, strict, had_empty, inertias, history):
+        cross = tf.matmul(samples, centroids, transpose_b=True)  # (n, k)
+        partial = tf.reduce_sum(tf.square(centroids), axis=1) - 2.0 * cross  # ||x||² left out
+        labels = tf.argmin(partial, axis=1, output_type=tf.int32)
+        nearest = samples_sq + tf.reduce_min(partial, axis=1)
+        inertias = inertias.write(i, tf.reduce_sum(tf.maximum(nearest, 0.0)))
+        sums = tf.math.unsorted_segment_sum(samples, labels, n_clusters)
+        counts = tf.math.unsorted_segment_sum(tf.ones_like(samples_sq), labels, n_clusters)[:, None]
+        updated = tf.where(counts > 0, sums / tf.maximum(counts, 1.0), centroids)
+        history = history.write(i + 1, updated)
+        strict = tf.reduce_all(tf.equal(labels, labels_old))
+        shift = tf.reduce_sum(tf.square(updated - centroids))
+        done = strict | (shift <= tol)
+        had_empty = had_empty | tf.reduce_any(counts == 0)
+        return i + 1, updated, labels, done, strict, had_empty, inertias, history
+
+    state = (
+        tf.constant(0),
+        centroids,
+        tf.fill(tf.shape(samples_sq), -1),
+        tf.constant(False),
+        tf.constant(False),
+        tf.constant(False),
+        inertias,
+        history,
+    )
+    n_iter, centroids, labels, done, strict, had_empty, inertias, history = tf.while_loop(
+        lambda i, _c, _l, done, *rest: (i < max_iter) & ~done, step, state
+    )
+    if not strict:  # labels belong to the centroids before the last update: redo them
+        labels = _assign_to_nearest(samples, centroids)
+    total = _inertia(samples, centroids, labels)
+    return labels, centroids, total, n_iter, done, had_empty, inertias.stack(), history.stack()
+
+
+def _kmeans_plusplus(samples, n_clusters, seed):
+    """Greedy k-means++ (Arthur & Vassilvitskii 2007), as scikit-learn runs it.
+
+    The first centre is a uniformly random sample. Each next one is the best of
+    ``2 + log(k)`` candidates drawn with probability proportional to their squared
+    distance to the nearest centre chosen so far.
+    """
+    n_samples = tf.shape(samples)[0]
+    n_trials = 2 + int(np.log(n_clusters))
+    first = tf.random.stateless_uniform((), seed=(seed, 0), maxval=n_samples, dtype=tf.int32)
+    centres = [samples[first]]
+    closest = _squared_distances(samples, samples[first][None, :])[:, 0]  # (n,)
+    for c in range(1, n_clusters):
+        cumulative = tf.cumsum(closest)
+        draws = tf.random.stateless_uniform((n_trials,), seed=(seed, c)) * cumulative[-1]
+        candidates = tf.minimum(tf.searchsorted(cumulative, draws), n_samples - 1)
+        to_candidates = _squared_distances(samples, tf.gather(samples, candidates))  # (n, trials)
+        new_closest = tf.minimum(closest[:, None], to_candidates)
+        best = tf.argmin(tf.reduce_sum(new_closest, axis=0))
+        closest = new_closest[:, best]
+        centres.append(samples[candidates[best]])
+    return tf.stack(centres)
+
+
+# ------------------------------------------------------------------- lesson 06
+
+
+def load_digits():
+    """The 1797 real 8×8 handwritten digits that scikit-learn ships (no download).
+
+    Taught in ``lessons/06_any_dimension_digits.ipynb``.
+
+    Returns
+    -------
+    samples : np.ndarray of shape (1797, 64), float32
+        Pixel intensities scaled from 0..16 to 0..1; row ``i`` reshaped to (8, 8) is the image.
+    labels : np.ndarray of shape (1797,), int32
+        The digit 0-9 each image shows.
+    """
+    from sklearn.datasets import load_digits as _sklearn_load_digits
+
+    digits = _sklearn_load_digits()
+    return (digits.data / 16.0).astype(np.float32), digits.target.astype(np.int32)

@@ -1,0 +1,364 @@
+"""helpers.functions against plain NumPy references, scikit-learn, and bad input."""
+
+import hashlib
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from helpers.functions import (  # noqa: E402
+    EmptyClusterWarning,
+    FewerClustersWarning,
+    assign_to_nearest,
+    choose_random_centroids,
+    create_samples,
+    inertia,
+    kmeans,
+    load_digits,
+    plot_clusters,
+    update_centroids,
+)
+
+RNG = np.random.default_rng(12345)
+
+
+def numpy_squared_distances(samples, centroids):
+    samples = np.asarray(samples, np.float64)
+    centroids = np.asarray(centroids, np.float64)
+    return ((samples[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)  # (n, k), small data only
+
+
+# ------------------------------------------------------------------ create_samples
+
+
+def test_create_samples_shapes_dtypes_and_blocks():
+    centroids, samples = create_samples(3, 500, 2, 70, 700)
+    assert centroids.shape == (3, 2) and samples.shape == (1500, 2)
+    assert centroids.dtype.name == "float32" and samples.dtype.name == "float32"
+    c, s = centroids.numpy(), samples.numpy()
+    assert np.all(c >= -35) and np.all(c < 35)
+    for i in range(3):
+        block = s[i * 500 : (i + 1) * 500]
+        # block i is a blob of stddev 5 around centroid i
+        np.testing.assert_allclose(block.mean(axis=0), c[i], atol=5 * 4 / np.sqrt(500))
+        np.testing.assert_allclose(block.std(axis=0), 5.0, rtol=0.1)
+
+
+def test_create_samples_each_cluster_has_its_own_noise():
+    # The TF1 tutorial gave every cluster the same op seed, so every blob had the same shape.
+    centroids, samples = create_samples(3, 50, 2, 70, 1)
+    s, c = samples.numpy(), centroids.numpy()
+    noise = [s[i * 50 : (i + 1) * 50] - c[i] for i in range(3)]
+    assert not np.allclose(noise[0], noise[1]) and not np.allclose(noise[1], noise[2])
+
+
+def test_create_samples_seed_is_reproducible_and_different_seeds_differ():
+    a = create_samples(4, 10, 3, 50, 7)
+    b = create_samples(4, 10, 3, 50, 7)
+    c = create_samples(4, 10, 3, 50, 8)
+    np.testing.assert_array_equal(a[1].numpy(), b[1].numpy())
+    np.testing.assert_array_equal(a[0].numpy(), b[0].numpy())
+    assert not np.allclose(a[1].numpy(), c[1].numpy())
+
+
+def test_create_samples_zero_embiggen_puts_centres_at_origin():
+    centroids, _ = create_samples(2, 5, 2, 0, 3)
+    np.testing.assert_array_equal(centroids.numpy(), 0.0)
+
+
+FRESH_PROCESS = """
+import hashlib, numpy as np
+from helpers.functions import create_samples, kmeans, choose_random_centroids
+c, s = create_samples(3, 200, 2, 70, 700)
+r = kmeans(s, 3, seed=5)
+g = choose_random_centroids(s, 3, seed=9)
+h = hashlib.sha256()
+for a in (c.numpy(), s.numpy(), r.centroids, r.labels, g.numpy()):
+    h.update(np.ascontiguousarray(a).tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_same_seed_same_numbers_in_fresh_processes():
+    runs = [
+        subprocess.run([sys.executable, "-c", FRESH_PROCESS], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    digests = [run.stdout.strip().splitlines()[-1] for run in runs]
+    assert digests[0] == digests[1]
+    c, s = create_samples(3, 200, 2, 70, 700)
+    r = kmeans(s, 3, seed=5)
+    g = choose_random_centroids(s, 3, seed=9)
+    h = hashlib.sha256()
+    for a in (c.numpy(), s.numpy(), r.centroids, r.labels, g.numpy()):
+        h.update(np.ascontiguousarray(a).tobytes())
+    assert h.hexdigest() == digests[0]
+
+
+# ------------------------------------------------------------ choose_random_centroids
+
+
+def test_choose_random_centroids_picks_distinct_rows():
+    samples = RNG.normal(size=(50, 3)).astype(np.float32)
+    chosen = choose_random_centroids(samples, 7, seed=3).numpy()
+    assert chosen.shape == (7, 3)
+    rows = [int(np.flatnonzero((samples == row).all(axis=1))[0]) for row in chosen]
+    assert len(set(rows)) == 7
+
+
+def test_choose_random_centroids_seeded_is_reproducible_unseeded_moves():
+    samples = np.arange(200, dtype=np.float32).reshape(100, 2)
+    a = choose_random_centroids(samples, 5, seed=11).numpy()
+    np.testing.assert_array_equal(a, choose_random_centroids(samples, 5, seed=11).numpy())
+    assert not np.array_equal(a, choose_random_centroids(samples, 5, seed=12).numpy())
+    unseeded = {choose_random_centroids(samples, 5).numpy().tobytes() for _ in range(5)}
+    assert len(unseeded) > 1
+
+
+def test_choose_all_rows_is_a_permutation():
+    samples = np.arange(12, dtype=np.float32).reshape(6, 2)
+    chosen = choose_random_centroids(samples, 6, seed=0).numpy()
+    assert sorted(map(tuple, chosen)) == sorted(map(tuple, samples))
+
+
+# ---------------------------------------------------------------- assign_to_nearest
+
+
+@pytest.mark.parametrize("n, k, d", [(300, 4, 1), (500, 3, 2), (400, 10, 64), (50, 1, 5)])
+def test_assign_to_nearest_matches_numpy(n, k, d):
+    samples = RNG.normal(scale=3.0, size=(n, d)).astype(np.float32)
+    centroids = RNG.normal(scale=3.0, size=(k, d)).astype(np.float32)
+    labels = assign_to_nearest(samples, centroids).numpy()
+    assert labels.shape == (n,) and labels.dtype == np.int32
+    reference = numpy_squared_distances(samples, centroids)
+    expected = reference.argmin(axis=1)
+    chosen = reference[np.arange(n), labels]
+    best = reference[np.arange(n), expected]
+    # Same label, except where two centroids are equally near within float32 round-off.
+    assert np.all((labels == expected) | (chosen - best <= 1e-4 * (1 + best)))
+    assert (labels == expected).mean() > 0.99
+
+
+def test_assign_to_nearest_far_from_origin_has_no_negative_distances():
+    # Around 1000 ± 0.01 the float32 expansion cancels badly; the result is still a valid index.
+    samples = (1000 + 0.01 * RNG.normal(size=(100, 2))).astype(np.float32)
+    labels = assign_to_nearest(samples, samples[:3]).numpy()
+    assert labels.min() >= 0 and labels.max() < 3
+
+
+def test_assign_accepts_lists_ints_and_tensors():
+    assert assign_to_nearest([[0], [9]], [[10], [1]]).numpy().tolist() == [1, 0]
+    import tensorflow as tf
+
+    assert assign_to_nearest(tf.constant([[0.0, 0.0]]), np.array([[1.0, 1.0]])).numpy().tolist() == [0]
+
+
+# ---------------------------------------------------------------- update_centroids
+
+
+@pytest.mark.parametrize("d", [1, 2, 64])
+def test_update_centroids_matches_numpy_means(d):
+    samples = RNG.normal(size=(200, d)).astype(np.float32)
+    labels = RNG.integers(0, 5, size=200)
+    labels[:5] = np.arange(5)  # every cluster non-empty
+    updated = update_centroids(samples, labels, 5).numpy()
+    expected = np.stack([samples[labels == j].mean(axis=0) for j in range(5)])
+    np.testing.assert_allclose(updated, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_update_centroids_empty_cluster_keeps_previous_and_warns():
+    samples = np.array([[0.0, 0.0], [2.0, 2.0], [10.0, 10.0]])
+    previous = np.array([[1.0, 1.0], [5.0, 5.0], [-7.0, 3.0]])
+    with pytest.warns(EmptyClusterWarning, match=r"cluster\(s\) \[1\] have no samples"):
+        updated = update_centroids(samples, [0, 0, 2], 3, previous_centroids=previous).numpy()
+    np.testing.assert_allclose(updated, [[1.0, 1.0], [5.0, 5.0], [10.0, 10.0]])
+    assert np.isfinite(updated).all()
+
+
+def test_update_centroids_empty_cluster_without_previous_raises_not_nan():
+    with pytest.raises(ValueError, match=r"cluster\(s\) \[2\] have no samples.*previous_centroids"):
+        update_centroids([[0.0], [1.0]], [0, 1], 3)
+
+
+# ------------------------------------------------------------------------- inertia
+
+
+def test_inertia_matches_numpy():
+    samples = RNG.normal(size=(300, 4)).astype(np.float32)
+    centroids = RNG.normal(size=(6, 4)).astype(np.float32)
+    distances = numpy_squared_distances(samples, centroids)
+    assert inertia(samples, centroids) == pytest.approx(distances.min(axis=1).sum(), rel=1e-5)
+    labels = RNG.integers(0, 6, size=300)
+    assert inertia(samples, centroids, labels) == pytest.approx(
+        distances[np.arange(300), labels].sum(), rel=1e-5
+    )
+
+
+# -------------------------------------------------------------------------- kmeans
+
+
+def _datasets():
+    _, blobs = create_samples(3, 500, 2, 70, 700)
+    digits, _ = load_digits()
+    wide = RNG.normal(size=(600, 5)).astype(np.float32) * [1, 2, 3, 4, 5] + RNG.integers(0, 4, size=(600, 1)) * 6
+    line = np.sort(RNG.normal(size=(400, 1)), axis=0).astype(np.float32)
+    return {
+        "blobs-2d": (blobs.numpy(), 3, 1),
+        "digits-64d": (digits, 10, 0),
+        "stretched-5d": (wide.astype(np.float32), 4, 2),
+        "line-1d": (line, 3, 3),
+    }
+
+
+@pytest.mark.parametrize("name", ["blobs-2d", "digits-64d", "stretched-5d", "line-1d"])
+def test_kmeans_from_explicit_init_agrees_with_scikit_learn(name):
+    from sklearn.cluster import KMeans
+
+    samples, k, seed = _datasets()[name]
+    init = choose_random_centroids(samples, k, seed=seed).numpy()
+    ours = kmeans(samples, k, init=init)
+    theirs = KMeans(k, init=init, n_init=1, algorithm="lloyd", tol=1e-4).fit(samples)
+    np.testing.assert_array_equal(ours.labels, theirs.labels_)
+    np.testing.assert_allclose(ours.centroids, theirs.cluster_centers_, atol=1e-3)
+    assert ours.inertia == pytest.approx(theirs.inertia_, rel=1e-4)
+    assert ours.n_iter == theirs.n_iter_
+
+
+def test_kmeans_default_is_as_good_as_scikit_learn_default():
+    from sklearn.cluster import KMeans
+
+    samples, _ = load_digits()
+    ours = np.mean([kmeans(samples, 10, seed=s).inertia for s in range(10)])
+    theirs = np.mean([KMeans(10, random_state=s).fit(samples).inertia_ for s in range(10)])
+    assert ours <= theirs * 1.01
+
+
+def test_kmeans_result_is_consistent():
+    _, samples = create_samples(3, 200, 2, 70, 700)
+    result = kmeans(samples, 3, seed=0, tol=0)  # tol=0: stop only when no label changes
+    s = samples.numpy()
+    assert result.converged and 1 <= result.n_iter < 300
+    assert result.inertia_history.shape == (result.n_iter,)
+    assert result.centroid_history.shape == (result.n_iter + 1, 3, 2)
+    np.testing.assert_allclose(result.centroid_history[-1], result.centroids)
+    # every label is the nearest centroid, every centroid the mean of its samples
+    np.testing.assert_array_equal(result.labels, numpy_squared_distances(s, result.centroids).argmin(axis=1))
+    for j in range(3):
+        np.testing.assert_allclose(result.centroids[j], s[result.labels == j].mean(axis=0), atol=1e-4)
+    assert result.inertia == pytest.approx(inertia(s, result.centroids), rel=1e-5)
+    # Lloyd's algorithm never increases the inertia
+    assert np.all(np.diff(result.inertia_history) <= 1e-3 * result.inertia_history[:-1])
+    assert "converged=True" in repr(result)
+
+
+def test_kmeans_same_seed_same_result_and_random_init():
+    samples, _ = load_digits()
+    a = kmeans(samples, 10, init="random", n_init=3, seed=4)
+    b = kmeans(samples, 10, init="random", n_init=3, seed=4)
+    np.testing.assert_array_equal(a.centroids, b.centroids)
+    np.testing.assert_array_equal(a.labels, b.labels)
+
+
+def test_kmeans_stops_at_max_iter():
+    samples, _ = load_digits()
+    result = kmeans(samples, 10, max_iter=2, seed=0)
+    assert result.n_iter == 2 and not result.converged
+
+
+def test_kmeans_fewer_distinct_points_than_clusters_warns_and_stays_finite():
+    samples = np.array([[0.0, 0.0]] * 5 + [[1.0, 1.0]] * 5)
+    for init in ("k-means++", "random"):
+        with (
+            pytest.warns(FewerClustersWarning, match=r"Number of distinct clusters \(2\) found smaller"),
+            pytest.warns(EmptyClusterWarning, match="kept its previous centroid"),
+        ):
+            result = kmeans(samples, 3, init=init, seed=0)
+        assert np.isfinite(result.centroids).all() and np.isfinite(result.inertia)
+
+
+def test_kmeans_single_cluster_is_the_mean():
+    samples = RNG.normal(size=(100, 3)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = kmeans(samples, 1, seed=0)
+    np.testing.assert_allclose(result.centroids[0], samples.mean(axis=0), atol=1e-5)
+
+
+# ----------------------------------------------------------------------- load_digits
+
+
+def test_load_digits_is_the_real_offline_data():
+    samples, labels = load_digits()
+    assert samples.shape == (1797, 64) and samples.dtype == np.float32
+    assert labels.shape == (1797,) and labels.dtype == np.int32
+    assert samples.min() == 0.0 and samples.max() == 1.0
+    assert sorted(np.unique(labels).tolist()) == list(range(10))
+
+
+# --------------------------------------------------------------------- plot_clusters
+
+
+def test_plot_clusters_draws_one_colour_per_cluster_and_crosses():
+    import matplotlib.pyplot as plt
+
+    centroids, samples = create_samples(3, 20, 2, 70, 700)
+    ax = plot_clusters(samples, centroids, 20, title="three blobs")
+    assert [c.get_label() for c in ax.collections] == ["cluster 0", "cluster 1", "cluster 2", "centroids"]
+    assert len({tuple(c.get_facecolor()[0]) for c in ax.collections[:3]}) == 3
+    assert ax.get_title() == "three blobs" and ax.get_xlabel() == "feature 0"
+    labels = np.r_[np.zeros(30, int), np.ones(30, int)]
+    ax = plot_clusters(samples, None, labels=labels)
+    assert [c.get_label() for c in ax.collections] == ["cluster 0", "cluster 1"]
+    plt.close("all")
+
+
+# ----------------------------------------------------------------------- bad input
+
+GOOD = np.zeros((3, 2), np.float32)
+
+BAD_INPUT = [
+    (lambda: kmeans(GOOD, 5), ValueError, "n_clusters=5 should be <= n_samples=3."),
+    (lambda: kmeans(GOOD, 0), ValueError, "n_clusters=0 should be >= 1."),
+    (lambda: kmeans(GOOD, 2.5), TypeError, "n_clusters=2.5 should be an integer"),
+    (lambda: kmeans(GOOD, True), TypeError, "n_clusters=True should be an integer"),
+    (lambda: kmeans([[1.0, np.nan], [0, 0]], 1), ValueError, "samples contains 1 NaN and 0 infinite"),
+    (lambda: kmeans([[1.0, np.inf], [0, 0]], 1), ValueError, "samples contains 0 NaN and 1 infinite"),
+    (lambda: kmeans([1.0, 2.0, 3.0], 1), ValueError, "samples should be a 2-D array"),
+    (lambda: kmeans(np.zeros((0, 2)), 1), ValueError, "samples has 0 rows (shape=(0, 2))"),
+    (lambda: kmeans([["a", "b"]], 1), TypeError, "samples should hold numbers (int or float); got dtype <U1"),
+    (lambda: kmeans([[1.0, 2.0], [3.0]], 1), ValueError, "samples should be a rectangular array"),
+    (lambda: kmeans(GOOD, 2, init="kmeans++"), ValueError, "init='kmeans++' should be 'k-means++'"),
+    (lambda: kmeans(GOOD, 2, init=np.zeros((2, 3))), ValueError, "init have n_features=3 but samples have n_features=2"),
+    (lambda: kmeans(GOOD, 2, init=np.zeros((3, 2))), ValueError, "init has 3 rows; it should have n_clusters=2."),
+    (lambda: kmeans(GOOD, 2, max_iter=0), ValueError, "max_iter=0 should be >= 1."),
+    (lambda: kmeans(GOOD, 2, tol=-1), ValueError, "tol=-1.0 should be >= 0."),
+    (lambda: kmeans(GOOD, 2, seed=-3), ValueError, "seed=-3 should be >= 0."),
+    (lambda: kmeans(GOOD, 2, n_init="many"), ValueError, "n_init='many' should be 'auto' or an integer"),
+    (lambda: assign_to_nearest(GOOD, np.zeros((2, 3))), ValueError, "centroids have n_features=3 but samples have n_features=2"),
+    (lambda: assign_to_nearest(GOOD, [[np.nan, 0.0]]), ValueError, "centroids contains 1 NaN"),
+    (lambda: choose_random_centroids(GOOD, 4), ValueError, "n_clusters=4 should be <= n_samples=3."),
+    (lambda: choose_random_centroids(GOOD, 2, seed=1.5), TypeError, "seed=1.5 should be an integer"),
+    (lambda: create_samples(0, 10, 2, 70, 1), ValueError, "n_clusters=0 should be >= 1."),
+    (lambda: create_samples(3, 10, 2, -1, 1), ValueError, "embiggen_factor=-1.0 should be >= 0."),
+    (lambda: create_samples(3, 10, 2, float("nan"), 1), ValueError, "embiggen_factor=nan should be finite."),
+    (lambda: create_samples(3, 10, 2, 70, None), TypeError, "seed=None should be an integer"),
+    (lambda: update_centroids(GOOD, [0, 1], 2), ValueError, "nearest_indices should have shape (n_samples,) = (3,)"),
+    (lambda: update_centroids(GOOD, [0, 1, 5], 2), ValueError, "nearest_indices contains 5; every index should be in [0, n_clusters=2)"),
+    (lambda: update_centroids(GOOD, [0, 1, 0.5], 2), TypeError, "nearest_indices should hold whole numbers"),
+    (lambda: update_centroids(GOOD, [0, 1, 1], 2, previous_centroids=np.zeros((3, 2))), ValueError,
+     "previous_centroids has 3 rows; it should have n_clusters=2."),
+    (lambda: inertia(GOOD, np.zeros((1, 2)), labels=[0, 0, 1]), ValueError, "nearest_indices contains 1"),
+    (lambda: plot_clusters(np.zeros((3, 1)), None), ValueError, "all_samples should have shape (n_samples, >= 2 features)"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", BAD_INPUT, ids=[m for _, _, m in BAD_INPUT])
+def test_bad_input_names_the_value_and_the_rule(call, error, message):
+    with pytest.raises(error) as raised:
+        call()
+    assert message in str(raised.value)
