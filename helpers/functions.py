@@ -237,7 +237,9 @@ def cluster_colours(n_clusters):
     return [cmap(i % 20) for i in range(n_clusters)]
 
 
-def plot_clusters(all_samples, centroids, n_samples_per_cluster=None, *, labels=None, ax=None, title=None):
+def plot_clusters(
+    all_samples, centroids, n_samples_per_cluster=None, *, labels=None, ax=None, title=None, regions=False
+):
     """Scatter the samples, coloured by cluster, with each centroid as a large cross.
 
     Taught in ``lessons/01_generating_samples.ipynb``.
@@ -256,6 +258,9 @@ def plot_clusters(all_samples, centroids, n_samples_per_cluster=None, *, labels=
     ax : matplotlib Axes, optional, keyword-only
         Where to draw; a new figure when None.
     title : str, optional, keyword-only
+    regions : bool, keyword-only
+        Shade the region each centroid owns (every point nearer to it than to any other
+        centroid), in the centroid's colour. Needs exactly 2 features.
 
     Returns
     -------
@@ -286,6 +291,10 @@ def plot_clusters(all_samples, centroids, n_samples_per_cluster=None, *, labels=
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 5))
+    if regions:
+        if centres is None or samples.shape[1] != 2:
+            raise ValueError("regions=True needs centroids and exactly 2 features.")
+        _shade_regions(ax, samples, centres, colours)
     for group in range(n_groups):
         members = samples[groups == group]
         if len(members):
@@ -299,6 +308,25 @@ def plot_clusters(all_samples, centroids, n_samples_per_cluster=None, *, labels=
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+def _shade_regions(ax, samples, centres, colours, resolution=300):
+    from matplotlib.colors import ListedColormap
+
+    points = np.concatenate([samples, centres])
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = 0.05 * np.maximum(high - low, 1e-6)
+    low, high = low - margin, high + margin
+    xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype(np.float32)
+    owner = _assign_to_nearest(tf.constant(grid), tf.constant(centres, tf.float32)).numpy()
+    ax.imshow(
+        owner.reshape(resolution, resolution), extent=(low[0], high[0], low[1], high[1]), origin="lower",
+        cmap=ListedColormap(colours), vmin=-0.5, vmax=len(colours) - 0.5, alpha=0.18, aspect="auto",
+        interpolation="nearest",
+    )
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
 
 
 # ------------------------------------------------------------------- lesson 02

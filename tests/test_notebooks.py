@@ -113,10 +113,18 @@ def test_every_relative_link_resolves(folder):
 TWIN = re.compile(r"^# This is helpers\.functions\.(\w+), word for word")
 
 
-def _function_node(source, name=None):
-    tree = ast.parse(textwrap.dedent(source))
-    nodes = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
-    node = nodes[0] if name is None else next(n for n in nodes if n.name == name)
+class _Public(ast.NodeTransformer):
+    """``_squared_distances`` in the helpers is ``squared_distances`` in a lesson."""
+
+    def visit_Name(self, node):
+        node.id = node.id.lstrip("_")
+        return node
+
+
+def _function_node(source):
+    """Arguments and body (docstring left out) of the first function defined in ``source``."""
+    tree = _Public().visit(ast.parse(textwrap.dedent(source)))
+    node = next(node for node in tree.body if isinstance(node, ast.FunctionDef))
     body = node.body
     if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
         body = body[1:]  # a docstring may differ

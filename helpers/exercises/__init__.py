@@ -50,6 +50,24 @@ class _Placeholder:
         _Placeholder.used = True
         return False
 
+    def __len__(self):
+        _Placeholder.used = True
+        return 0
+
+    def __iter__(self):
+        _Placeholder.used = True
+        return iter(())
+
+    def __index__(self):
+        _Placeholder.used = True
+        return 0
+
+    __int__ = __index__
+
+    def __float__(self):
+        _Placeholder.used = True
+        return 0.0
+
     def __getattr__(self, name):
         if name.startswith("_"):  # let libraries probing for __array__ etc. see "not there"
             raise AttributeError(name)
@@ -86,6 +104,8 @@ def call_learner(function, *args, what=None):
     try:
         result = function(*args)
     except Exception as error:  # the learner's bug, reported instead of a stack trace
+        if "_Placeholder" in str(error) or "____" in str(error):
+            _Placeholder.used = True
         raise Wrong(f"{name} raised {type(error).__name__}: {_short(error, 300)}") from error
     if contains_placeholder(result):
         _Placeholder.used = True

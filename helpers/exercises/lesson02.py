@@ -1,0 +1,101 @@
+"""Checks for lessons/02_choosing_random_centroids.ipynb."""
+
+import numpy as np
+import tensorflow as tf
+
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+
+
+def _distinct_samples(n=60, d=3):
+    """n different rows (every value distinct), as a float32 tensor."""
+    return tf.random.stateless_normal((n, d), seed=(2, 2), stddev=10.0)
+
+
+def _move_global_random_state():
+    """Draw from TensorFlow's global generator, as other code in a notebook would."""
+    tf.random.uniform((3,))
+    tf.random.shuffle(tf.range(5))
+
+
+@exercise(1, hint=(
+    "Shuffle the indices 0..n-1 with a stateless op, which depends on nothing but its "
+    "seed: tf.random.experimental.stateless_shuffle(tf.range(n), seed=(seed, 0)). Keep the "
+    "first n_clusters of them and tf.gather those rows of samples."
+))
+def q1(choose_seeded_centroids):
+    samples = _distinct_samples()
+    rows = {row.tobytes(): i for i, row in enumerate(samples.numpy())}
+    n, d = samples.shape
+
+    def chosen_indices(k, seed):
+        what = f"choose_seeded_centroids(samples, {k}, seed={seed}) on {n} samples"
+        result = as_numpy(call_learner(choose_seeded_centroids, samples, k, seed, what=what), what)
+        if result.shape != (k, d):
+            raise Wrong(f"{what} returned shape {result.shape}; expected ({k}, {d}): "
+                        "n_clusters rows, each one sample.")
+        indices = []
+        for i, row in enumerate(result.astype(np.float32)):
+            if row.tobytes() not in rows:
+                raise Wrong(f"{what}: row {i}, {np.round(row, 3).tolist()}, is not one of the samples. "
+                            "The first guess should be real samples: gather rows of samples.")
+            indices.append(rows[row.tobytes()])
+        repeated = sorted({i for i in indices if indices.count(i) > 1})
+        if repeated:
+            raise Wrong(f"{what} picked sample {repeated[0]} more than once. Two identical guesses "
+                        "make one centroid useless: shuffle the indices instead of drawing each one.")
+        return indices
+
+    first = chosen_indices(4, 7)
+    chosen_indices(n, 7)  # all rows: only a true shuffle passes
+    _move_global_random_state()
+    if chosen_indices(4, 7) != first:
+        raise Wrong("two calls with seed=7 gave different rows. The same seed should give the same "
+                    "guess every time, whatever ran in between: use a stateless random op.")
+    picks = {tuple(chosen_indices(4, seed)) for seed in range(6)}
+    if len(picks) == 1:
+        raise Wrong("seeds 0 to 5 all gave the same rows: does your function use its seed?")
+    return "the same seed gives the same distinct samples; another seed, others."
+
+
+@exercise(2, hint=(
+    "tf.reduce_min(samples, axis=0) and tf.reduce_max(samples, axis=0) give the box, one "
+    "value per feature. tf.random.stateless_uniform((n_clusters, n_features), seed=(seed, 0)) "
+    "gives numbers in [0, 1): scale and shift them into the box."
+))
+def q2(choose_uniform_centroids):
+    # Features on very different scales: feature 0 in [-3, 4], feature 1 in [100, 160].
+    unit = tf.random.stateless_uniform((300, 2), seed=(5, 5)).numpy()
+    samples = tf.constant(unit * [7.0, 60.0] + [-3.0, 100.0], tf.float32)
+    low, high = samples.numpy().min(axis=0), samples.numpy().max(axis=0)
+    k, seed = 2000, 11
+    what = f"choose_uniform_centroids(samples, {k}, seed={seed})"
+    result = as_numpy(call_learner(choose_uniform_centroids, samples, k, seed, what=what), what)
+    if result.shape != (k, 2):
+        raise Wrong(f"{what} returned shape {result.shape}; expected ({k}, 2): one row per centroid.")
+    if not np.all(np.isfinite(result)):
+        raise Wrong(f"{what} returned NaN or infinite values.")
+    for feature in range(2):
+        values = result[:, feature]
+        tolerance = 1e-4 * (high[feature] - low[feature])
+        outside = np.flatnonzero((values < low[feature] - tolerance) | (values > high[feature] + tolerance))
+        if outside.size:
+            i = int(outside[0])
+            raise Wrong(f"feature {feature} of centroid {i} is {values[i]:.2f}, outside that feature's range "
+                        f"[{low[feature]:.2f}, {high[feature]:.2f}] in the samples. Take the minimum and "
+                        "maximum of each feature (axis=0), not of all values together.")
+        share_low = np.mean(values < (low[feature] + high[feature]) / 2)
+        covered = (values.max() - values.min()) / (high[feature] - low[feature])
+        if not (0.4 < share_low < 0.6 and covered > 0.95):
+            raise Wrong(f"feature {feature}: your {k} centroids cover {covered:.0%} of the range, with "
+                        f"{share_low:.0%} in its lower half. Uniform points fill the whole box evenly.")
+    sample_rows = {row.tobytes() for row in samples.numpy()}
+    if np.mean([row.tobytes() in sample_rows for row in result.astype(np.float32)]) > 0.5:
+        raise Wrong("most of your centroids are samples. This exercise wants new points anywhere in the box.")
+    _move_global_random_state()
+    again = as_numpy(call_learner(choose_uniform_centroids, samples, k, seed, what=what), what)
+    if not np.array_equal(again, result):
+        raise Wrong(f"two calls of {what} gave different points: use a stateless random op with the seed.")
+    other = as_numpy(call_learner(choose_uniform_centroids, samples, k, seed + 1), "the result")
+    if np.array_equal(other, result):
+        raise Wrong(f"seed={seed} and seed={seed + 1} gave the same points: is the seed used?")
+    return "uniform points in each feature's range, repeatable with the seed."
