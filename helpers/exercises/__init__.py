@@ -104,7 +104,7 @@ def call_learner(function, *args, what=None):
     try:
         result = function(*args)
     except Exception as error:  # the learner's bug, reported instead of a stack trace
-        if "_Placeholder" in str(error) or "____" in str(error):
+        if "_Placeholder" in str(error):  # e.g. "unsupported type _Placeholder"
             _Placeholder.used = True
         raise Wrong(f"{name} raised {type(error).__name__}: {_short(error, 300)}") from error
     if contains_placeholder(result):
