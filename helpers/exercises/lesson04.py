@@ -1,0 +1,112 @@
+"""Checks for lessons/04_updating_centroids.ipynb."""
+
+import numpy as np
+import tensorflow as tf
+
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.functions import assign_to_nearest, create_samples
+
+
+def _with_empty_clusters(seed, n_far):
+    """Three blobs, their three true centres, plus ``n_far`` centroids far away that own no sample."""
+    centres, samples = create_samples(3, 30, 2, 40, seed)
+    far = [[300.0 + 50 * i, -300.0] for i in range(n_far)]
+    centroids = tf.concat([centres, tf.constant(far, tf.float32)], axis=0)
+    labels = assign_to_nearest(samples, centroids)
+    return samples, centroids, labels
+
+
+def _point(vector):
+    return "(" + ", ".join(f"{value:.2f}" for value in vector) + ")"
+
+
+def _own_squared_distances(samples, centroids, labels):
+    samples = np.asarray(samples, np.float64)
+    own = np.asarray(centroids, np.float64)[np.asarray(labels)]
+    return ((samples - own) ** 2).sum(axis=1)
+
+
+@exercise(1, hint=(
+    "tf.math.unsorted_segment_sum(values, nearest_indices, k) adds the values of each cluster. "
+    "Sum the squared distance of every sample to its own centroid (tf.gather(centroids, nearest_indices)) "
+    "per cluster, count the samples per cluster the same way with ones, and divide with a guard: "
+    "tf.math.divide_no_nan, or divide by tf.maximum(counts, 1.0)."
+))
+def q1(cluster_spread):
+    samples, centroids, labels = _with_empty_clusters(seed=1, n_far=1)
+    k = centroids.shape[0]
+    what = "cluster_spread(samples, nearest_indices, centroids) with 4 clusters, cluster 3 empty"
+    spread = as_numpy(call_learner(cluster_spread, samples, labels, centroids, what=what), what)
+    if spread.shape == (k, samples.shape[1]):
+        raise Wrong(f"{what} returned shape {spread.shape}: one value per cluster and feature. Expected ({k},): "
+                    "add up the squared differences over the features too.")
+    if spread.shape != (k,):
+        raise Wrong(f"{what} returned shape {spread.shape}; expected ({k},): one number per cluster.")
+    counts = np.bincount(labels.numpy(), minlength=k)
+    nan = np.flatnonzero(~np.isfinite(spread))
+    if nan.size:
+        j = int(nan[0])
+        empty = " It is empty: 0 samples, so 0 / 0. Guard the division and report 0." if counts[j] == 0 else ""
+        raise Wrong(f"cluster {j} is {spread[j]}: is it empty?{empty}")
+    own = _own_squared_distances(samples, centroids, labels.numpy())
+    sums = np.bincount(labels.numpy(), weights=own, minlength=k)
+    expected = sums / np.maximum(counts, 1)
+    if np.allclose(spread, expected, rtol=1e-4, atol=1e-3):
+        return "the mean squared distance per cluster, and 0 for the empty one."
+    if np.allclose(spread, sums, rtol=1e-4, atol=1e-3):
+        raise Wrong("these are the sums of squared distances; divide each by its cluster's number of samples.")
+    if np.allclose(spread, sums / len(own), rtol=1e-4, atol=1e-3):
+        raise Wrong(f"you divided every sum by all {len(own)} samples; divide by each cluster's own count.")
+    if np.allclose(spread**2, expected, rtol=1e-3, atol=1e-3) or np.allclose(
+        spread, np.bincount(labels.numpy(), weights=np.sqrt(own), minlength=k) / np.maximum(counts, 1), rtol=1e-4
+    ):
+        raise Wrong("these are distances, not squared distances: leave out the square root.")
+    j = int(np.argmax(np.abs(spread - expected)))
+    raise Wrong(f"cluster {j} ({counts[j]} samples) has spread {spread[j]:.3f}; the mean squared distance of "
+                f"its samples to centroid {j} is {expected[j]:.3f}.")
+
+
+@exercise(2, hint=(
+    "Find the empty clusters: counts == 0, with counts from tf.math.unsorted_segment_sum or tf.math.bincount. "
+    "Each sample's squared distance to its own centroid is tf.reduce_sum((samples - tf.gather(centroids, "
+    "nearest_indices))**2, axis=1). tf.argsort(..., direction='DESCENDING') orders the samples farthest first. "
+    "tf.tensor_scatter_nd_update(centroids, empty[:, None], tf.gather(samples, farthest[:n_empty])) "
+    "writes the new rows."
+))
+def q2(relocate_empty):
+    for n_far in (1, 2):
+        samples, centroids, labels = _with_empty_clusters(seed=2, n_far=n_far)
+        k = centroids.shape[0]
+        empty = list(range(3, k))
+        what = f"relocate_empty(samples, centroids, nearest_indices) with {k} clusters, {empty} empty"
+        moved = as_numpy(call_learner(relocate_empty, samples, centroids, labels, what=what), what)
+        if moved.shape != tuple(centroids.shape):
+            raise Wrong(f"{what} returned shape {moved.shape}; expected {tuple(centroids.shape)}: all the centroids.")
+        if not np.all(np.isfinite(moved)):
+            j = int(np.flatnonzero(~np.isfinite(moved).all(axis=1))[0])
+            raise Wrong(f"centroid {j} is NaN: is it empty? An empty cluster has no mean; move it to a sample.")
+        old = centroids.numpy()
+        for j in range(3):
+            if not np.allclose(moved[j], old[j]):
+                raise Wrong(f"centroid {j} owns samples, so it should stay where it is; it moved from "
+                            f"{_point(old[j])} to {_point(moved[j])}.")
+        own = _own_squared_distances(samples, centroids, labels.numpy())
+        order = np.argsort(-own, kind="stable")
+        rows = {row.tobytes(): i for i, row in enumerate(samples.numpy())}
+        picked = []
+        for rank, j in enumerate(empty):
+            if np.allclose(moved[j], old[j]):
+                raise Wrong(f"centroid {j} owns no sample but did not move: move it to the sample farthest "
+                            "from its own centroid.")
+            index = rows.get(moved[j].astype(np.float32).tobytes())
+            if index is None:
+                raise Wrong(f"centroid {j} moved to {_point(moved[j])}, which is not one of the samples.")
+            if index in picked:
+                raise Wrong(f"centroids {empty[picked.index(index)]} and {j} both moved to sample {index}: give each "
+                            "empty cluster a different sample, the farthest first.")
+            if index != order[rank]:
+                raise Wrong(f"centroid {j} moved to sample {index}, {np.sqrt(own[index]):.1f} from its centroid; "
+                            f"the {'farthest' if rank == 0 else 'next farthest'} sample is {order[rank]}, "
+                            f"{np.sqrt(own[order[rank]]):.1f} from its centroid.")
+            picked.append(index)
+    return "empty clusters move to the farthest samples, one each; the others stay."
