@@ -1,0 +1,93 @@
+"""Checks for lessons/05_iterating_to_convergence.ipynb."""
+
+import warnings
+
+import numpy as np
+import tensorflow as tf
+
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.functions import _assign_to_nearest, _update_centroids, create_samples
+
+
+def _slow_case():
+    """Overlapping blobs that take more than 11 iterations, and a start whose 4th centroid owns nothing."""
+    _, samples = create_samples(3, 200, 2, 30, 11)
+    start = tf.concat([samples[:3], tf.constant([[500.0, 500.0]])], axis=0)
+    return samples, start
+
+
+def _iterate(samples, centroids, n):
+    for _ in range(n):
+        labels = _assign_to_nearest(samples, centroids)
+        centroids = _update_centroids(samples, labels, centroids.shape[0], centroids)
+    return centroids.numpy()
+
+
+@exercise(1, hint=(
+    "Start from centroids = initial_centroids and repeat 10 times: nearest = assign_to_nearest(samples, "
+    "centroids), then centroids = update_centroids(samples, nearest, k, previous_centroids=centroids). "
+    "The previous centroids keep an empty cluster in place instead of NaN."
+))
+def q1(ten_iterations):
+    samples, start = _slow_case()
+    what = "ten_iterations(samples, initial_centroids) with 4 centroids, the 4th far from every sample"
+    with warnings.catch_warnings():  # EmptyClusterWarning is expected here; the check speaks instead
+        warnings.simplefilter("ignore")
+        try:
+            result = as_numpy(call_learner(ten_iterations, samples, start, what=what), what)
+        except Wrong as wrong:
+            if "NaN" not in str(wrong):
+                raise
+            raise Wrong(f"{wrong} A centroid is NaN: is it empty? An empty cluster has no mean; keep its "
+                        "previous centroid (pass previous_centroids to update_centroids).") from None
+    if result.shape != tuple(start.shape):
+        raise Wrong(f"{what} returned shape {result.shape}; expected {tuple(start.shape)}, like initial_centroids.")
+    nan = np.flatnonzero(~np.isfinite(result).all(axis=1))
+    if nan.size:
+        raise Wrong(f"centroid {int(nan[0])} is NaN: is it empty? It owns no sample; keep its previous centroid "
+                    "(pass previous_centroids to update_centroids).")
+    trajectory = [_iterate(samples, start, n) for n in range(0, 21)]
+    if np.allclose(result, trajectory[10], atol=1e-4):
+        return "the centroids after exactly ten iterations, the empty cluster kept in place."
+    for n, expected in enumerate(trajectory):
+        if np.allclose(result, expected, atol=1e-4):
+            hint = " Is each iteration fed the centroids of the one before?" if n == 1 else ""
+            raise Wrong(f"these are the centroids after {n} iteration{'s' * (n != 1)}; expected 10.{hint}")
+    j = int(np.argmax(np.abs(result - trajectory[10]).max(axis=1)))
+    raise Wrong(f"centroid {j} is at {np.round(result[j], 3).tolist()}; after ten iterations of assign and update "
+                f"it should be at {np.round(trajectory[10][j], 3).tolist()}.")
+
+
+@exercise(2, hint=(
+    "Float numbers rarely come out exactly equal, so compare the movement with tol instead: "
+    "tf.reduce_sum(tf.square(new_centroids - old_centroids)) <= tol, one True or False for all centroids."
+))
+def q2(has_converged):
+    k, d, tol = 4, 3, 1e-4
+    base = tf.random.stateless_normal((k, d), seed=(5, 5), stddev=10.0)
+
+    def moved(rows, amount):
+        shift = np.zeros((k, d), np.float32)
+        shift[rows, 0] = amount
+        return base + shift
+
+    cases = [
+        ("identical centroids", base, True),
+        ("every centroid moved by 1e-4 in one feature (total squared movement 4e-8)", moved([0, 1, 2, 3], 1e-4), True),
+        ("one centroid moved by 0.009 (squared: 8.1e-5)", moved([0], 0.009), True),
+        ("one centroid moved by 0.02 (squared: 4e-4)", moved([2], 0.02), False),
+        ("every centroid moved by 0.006 (squared 3.6e-5 each, 1.44e-4 in total)", moved([0, 1, 2, 3], 0.006), False),
+        ("every centroid moved by 3", moved([0, 1, 2, 3], 3.0), False),
+    ]
+    for description, new, expected in cases:
+        what = f"has_converged(old, new, tol={tol}) with {description}"
+        answer = call_learner(has_converged, base, new, tol, what=what)
+        value = as_numpy(answer, what)
+        if value.shape != ():
+            raise Wrong(f"{what} returned shape {value.shape}; expected one True or False for all the centroids.")
+        if value.dtype.kind != "b":
+            raise Wrong(f"{what} returned {value.item()!r}; expected True or False (a comparison with tol).")
+        if bool(value) != expected:
+            raise Wrong(f"{what} returned {bool(value)}; expected {expected}. Converged means the total squared "
+                        "movement of all centroids together is at most tol.")
+    return "converged when the total squared movement is at most tol, never by exact equality."
