@@ -15,6 +15,8 @@ function                   taught in
 ``inertia``                lessons/05_iterating_to_convergence.ipynb
 ``kmeans``                 lessons/05_iterating_to_convergence.ipynb
 ``load_digits``            lessons/06_any_dimension_digits.ipynb
+``plot_images``            lessons/06_any_dimension_digits.ipynb
+``cluster_purity``         lessons/06_any_dimension_digits.ipynb
 =========================  ======================================================
 
 Shapes use ``n`` samples, ``d`` features and ``k`` clusters.
@@ -37,11 +39,13 @@ __all__ = [
     "KMeansResult",
     "assign_to_nearest",
     "choose_random_centroids",
+    "cluster_purity",
     "create_samples",
     "inertia",
     "kmeans",
     "load_digits",
     "plot_clusters",
+    "plot_images",
     "update_centroids",
 ]
 
@@ -731,6 +735,95 @@ def _kmeans_plusplus(samples, n_clusters, seed):
 
 
 # ------------------------------------------------------------------- lesson 06
+
+
+def cluster_purity(cluster_labels, true_labels):
+    """Share of samples whose true class is the most common class of their cluster.
+
+    Taught in ``lessons/06_any_dimension_digits.ipynb``. 1.0 when every cluster holds one
+    class only; cluster numbers need not match class numbers.
+
+    Parameters
+    ----------
+    cluster_labels : array-like of shape (n,), ints >= 0
+    true_labels : array-like of shape (n,), ints >= 0
+
+    Returns
+    -------
+    float in (0, 1]
+
+    Examples
+    --------
+    >>> cluster_purity([0, 0, 1, 1], [7, 7, 7, 3])
+    0.75
+    """
+    clusters = _check_index_vector("cluster_labels", cluster_labels)
+    truth = _check_index_vector("true_labels", true_labels)
+    if clusters.shape != truth.shape:
+        raise ValueError(f"cluster_labels has {clusters.size} entries but true_labels has {truth.size}; "
+                         "they should be equal.")
+    return float(_cluster_purity(tf.constant(clusters), tf.constant(truth)))
+
+
+def _check_index_vector(name, values):
+    array = _as_array(name, values)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} should be a non-empty 1-D array of integers; got shape {array.shape}.")
+    if array.dtype.kind not in "iu" or array.min() < 0:
+        raise ValueError(f"{name} should hold integers >= 0; got dtype {array.dtype}, minimum {array.min()}.")
+    return array.astype(np.int32)
+
+
+def _cluster_purity(cluster_labels, true_labels):
+    n_classes = tf.reduce_max(true_labels) + 1
+    n_clusters = tf.reduce_max(cluster_labels) + 1
+    pairs = cluster_labels * n_classes + true_labels  # one number per (cluster, class) pair
+    table = tf.math.bincount(pairs, minlength=n_clusters * n_classes)
+    table = tf.reshape(table, (n_clusters, n_classes))  # (clusters, classes): the contingency table
+    return tf.reduce_sum(tf.reduce_max(table, axis=1)) / tf.size(true_labels)
+
+
+def plot_images(images, titles=None, *, shape=(8, 8), n_columns=10, size=1.2, cmap="gray_r"):
+    """Draw flattened images (such as digits or centroids of digits) in a grid.
+
+    Taught in ``lessons/06_any_dimension_digits.ipynb``.
+
+    Parameters
+    ----------
+    images : array-like of shape (m, h*w)
+        One flattened image per row.
+    titles : sequence of m str, optional
+    shape : (h, w), keyword-only
+    n_columns : int, keyword-only
+    size : float, keyword-only
+        Inches per image.
+    cmap : str, keyword-only
+        Dark ink on a light background by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    pictures = _as_array("images", images)
+    if pictures.ndim != 2 or pictures.shape[1] != shape[0] * shape[1]:
+        raise ValueError(
+            f"images should have shape (m, {shape[0] * shape[1]}) for shape={shape}; got {pictures.shape}."
+        )
+    if titles is not None and len(titles) != len(pictures):
+        raise ValueError(f"titles has {len(titles)} entries; it should have one per image ({len(pictures)}).")
+    n_rows = max(1, -(-len(pictures) // n_columns))
+    columns = min(n_columns, len(pictures))
+    fig, axes = plt.subplots(n_rows, columns, figsize=(size * columns, size * n_rows * 1.15), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if index < len(pictures):
+            ax.imshow(pictures[index].reshape(shape), cmap=cmap, interpolation="nearest")
+            if titles is not None:
+                ax.set_title(titles[index], fontsize=9)
+    return fig
+
 
 
 def load_digits():

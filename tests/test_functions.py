@@ -16,6 +16,7 @@ from helpers.functions import (  # noqa: E402
     FewerClustersWarning,
     assign_to_nearest,
     choose_random_centroids,
+    cluster_purity,
     create_samples,
     inertia,
     kmeans,
@@ -300,6 +301,28 @@ def test_load_digits_is_the_real_offline_data():
     assert sorted(np.unique(labels).tolist()) == list(range(10))
 
 
+def test_cluster_purity_matches_a_counting_reference():
+    clusters = RNG.integers(0, 12, size=700)
+    truth = (clusters * 3 + RNG.integers(0, 3, size=700)) % 10
+    expected = sum(np.bincount(truth[clusters == j]).max() for j in np.unique(clusters)) / 700
+    assert cluster_purity(clusters, truth) == pytest.approx(expected)
+    assert cluster_purity([0, 0, 1, 1], [7, 7, 7, 3]) == 0.75
+    assert cluster_purity([5, 5, 2], [1, 1, 0]) == 1.0
+
+
+def test_plot_images_draws_a_grid():
+    import matplotlib.pyplot as plt
+
+    from helpers.functions import plot_images
+
+    fig = plot_images(np.zeros((12, 64)), [str(i) for i in range(12)], n_columns=5)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 15 and len(shown) == 12 and shown[11].get_title() == "11"
+    with pytest.raises(ValueError, match=r"images should have shape \(m, 64\)"):
+        plot_images(np.zeros((2, 10)))
+    plt.close("all")
+
+
 # --------------------------------------------------------------------- plot_clusters
 
 
@@ -353,6 +376,9 @@ BAD_INPUT = [
     (lambda: update_centroids(GOOD, [0, 1, 1], 2, previous_centroids=np.zeros((3, 2))), ValueError,
      "previous_centroids has 3 rows; it should have n_clusters=2."),
     (lambda: inertia(GOOD, np.zeros((1, 2)), labels=[0, 0, 1]), ValueError, "nearest_indices contains 1"),
+    (lambda: cluster_purity([0, 1], [0, 1, 1]), ValueError, "cluster_labels has 2 entries but true_labels has 3"),
+    (lambda: cluster_purity([0, -1], [0, 1]), ValueError, "cluster_labels should hold integers >= 0"),
+    (lambda: cluster_purity([0.5, 1], [0, 1]), ValueError, "cluster_labels should hold integers >= 0; got dtype float64"),
     (lambda: plot_clusters(np.zeros((3, 1)), None), ValueError, "all_samples should have shape (n_samples, >= 2 features)"),
 ]
 
