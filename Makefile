@@ -8,13 +8,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 
-.PHONY: lab test notebooks lint clean help
+.PHONY: lab test notebooks benchmark clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab        open the course in JupyterLab (localhost, token login)"
 	@echo "make test       run every test: helpers, checkers, lint, and every notebook under nbval"
 	@echo "make notebooks  rebuild lessons/ from solutions/ and store fresh outputs in both"
+	@echo "make benchmark  time helpers.functions.kmeans against scikit-learn (a few minutes)"
 	@echo "make clean      remove .venv"
 
 $(STAMP): requirements.txt
@@ -33,6 +34,9 @@ test: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m helpers.notebooks
+
+benchmark: $(STAMP)
+	$(BIN)/python -m helpers.benchmark
 
 clean:
 	rm -rf $(VENV)

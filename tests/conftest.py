@@ -10,8 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `make test` also installs a .pth; this covers a bare pytest
     sys.path.insert(0, str(ROOT))
 
-# Before any test module imports TensorFlow: the same quiet start-up and the same
-# oneDNN setting (off) as in the notebooks, so numbers agree between the two.
+# Before any test module imports TensorFlow: the same quiet start-up as in the notebooks.
 import helpers.functions  # noqa: E402, F401
 
 _LOOPBACK = ("127.", "::1", "localhost")

@@ -1,0 +1,184 @@
+"""How fast is ``helpers.functions.kmeans``? Ratios against scikit-learn, in one run.
+
+Run it with ``make benchmark`` (or ``.venv/bin/python -m helpers.benchmark``; add
+``--quick`` to skip the two large data sets). For every data set it runs, each in a fresh
+process so that memory is measured cleanly:
+
+- ``helpers.functions.kmeans`` (the compiled Lloyd loop),
+- scikit-learn's ``KMeans(algorithm="lloyd")``,
+
+from the same explicit start, for the same number of iterations (``tol=0``, so both stop
+only when no label changes or at ``max_iter``), and a floor: the time to read X once
+(``np.sum``), which no iteration can beat. It prints milliseconds per iteration (the
+whole fit divided by its iterations, so start-up costs count too), the ratios, both
+inertias (they must agree) and the peak memory each fit added on top of its data.
+Times are the best of ``--repeat`` fits after one warm-up fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+
+DATASETS = {
+    # name: (n_samples, n_features, n_clusters, max_iter)
+    "blobs 1500×2, k=3": (1_500, 2, 3, 100),
+    "digits 1797×64, k=10": (1_797, 64, 10, 100),
+    "MNIST-shaped 70000×784, k=10": (70_000, 784, 10, 20),
+    "large 1000000×32, k=64": (1_000_000, 32, 64, 20),
+}
+QUICK = ["blobs 1500×2, k=3", "digits 1797×64, k=10"]
+
+
+def make_data(name):
+    """The data set and its start, the same in every process."""
+    import numpy as np
+
+    from helpers.functions import create_samples, load_digits
+
+    n, d, k, _ = DATASETS[name]
+    if name.startswith("blobs"):
+        samples = create_samples(3, 500, 2, 70, 700)[1].numpy()
+    elif name.startswith("digits"):
+        samples = load_digits()[0]
+    else:  # uniform in [0, 1)^d, like pixel intensities; no clusters, so Lloyd runs to max_iter
+        samples = np.random.default_rng(0).random((n, d), dtype=np.float32)
+    rng = np.random.default_rng(1)
+    start = samples[rng.choice(len(samples), size=k, replace=False)]
+    return np.ascontiguousarray(samples, dtype=np.float32), start
+
+
+def _rss():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakMemory:
+    """Peak resident memory above the level at entry, sampled every millisecond (Linux)."""
+
+    def __enter__(self):
+        self.base = self.peak = _rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self):
+        while not self._stop.wait(0.001):
+            self.peak = max(self.peak, _rss())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+
+    @property
+    def added(self):
+        return self.peak - self.base
+
+
+def measure(name, method, repeat):
+    """Run one method on one data set in this process; return its numbers as a dict."""
+    import numpy as np
+
+    samples, start = make_data(name)
+    _, _, k, max_iter = DATASETS[name]
+    if method == "floor":
+        times = []
+        for _ in range(repeat + 1):
+            began = time.perf_counter()
+            np.sum(samples)
+            times.append(time.perf_counter() - began)
+        return {"ms": 1000 * min(times[1:]), "n_iter": 1, "inertia": None, "memory": 0}
+
+    if method == "tf":
+        import tensorflow as tf
+
+        from helpers.functions import kmeans
+
+        data = tf.constant(samples)
+
+        def fit():
+            result = kmeans(data, k, init=start, max_iter=max_iter, tol=0)
+            return result.n_iter, result.inertia
+    else:
+        import warnings
+
+        from sklearn.cluster import KMeans
+
+        def fit():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter is expected
+                model = KMeans(k, init=start, n_init=1, max_iter=max_iter, tol=0, algorithm="lloyd").fit(samples)
+            return model.n_iter_, float(model.inertia_)
+
+    with PeakMemory() as memory:
+        n_iter, inertia = fit()  # warm-up: tracing, thread pools
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        n_iter, inertia = fit()
+        times.append(time.perf_counter() - began)
+    return {"ms": 1000 * min(times) / n_iter, "n_iter": n_iter, "inertia": inertia, "memory": memory.added}
+
+
+def run_child(name, method, repeat):
+    output = subprocess.run(
+        [sys.executable, "-m", "helpers.benchmark", "--child", name, method, "--repeat", str(repeat)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def describe_machine():
+    import numpy as np
+    import sklearn
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    device = f"{len(gpus)} GPU(s): {', '.join(g.name for g in gpus)}" if gpus else "CPU only"
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {device}; Python "
+            f"{platform.python_version()}, TensorFlow {tf.__version__}, scikit-learn {sklearn.__version__}, "
+            f"NumPy {np.__version__}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="k-means speed: helpers.functions.kmeans against scikit-learn.")
+    parser.add_argument("--quick", action="store_true", help="only the two small data sets")
+    parser.add_argument("--repeat", type=int, default=3, help="timed fits per method (best is kept)")
+    parser.add_argument("--child", nargs=2, metavar=("DATASET", "METHOD"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        import helpers.functions  # noqa: F401  (quiet TensorFlow start-up in the child)
+
+        print(json.dumps(measure(*args.child, args.repeat)))
+        return
+
+    import helpers.functions  # noqa: F401
+
+    print(f"# k-means, ms per Lloyd iteration (best of {args.repeat}); {describe_machine()}")
+    print("| data | X | floor: one read of X | scikit-learn | kmeans (TF) | TF / sklearn | TF / floor "
+          "| inertia sklearn | inertia TF | iterations | peak memory added: sklearn, TF |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in QUICK if args.quick else DATASETS:
+        n, d, _, _ = DATASETS[name]
+        floor, sk, ours = (run_child(name, method, args.repeat) for method in ("floor", "sklearn", "tf"))
+        agree = abs(ours["inertia"] - sk["inertia"]) <= 1e-4 * abs(sk["inertia"])
+        iterations = ours["n_iter"] if ours["n_iter"] == sk["n_iter"] else f"{ours['n_iter']} vs {sk['n_iter']}"
+        print(
+            f"| {name} | {n * d * 4 / 2**20:,.1f} MiB | {floor['ms']:.2f} | {sk['ms']:.2f} | {ours['ms']:.2f} "
+            f"| {ours['ms'] / sk['ms']:.2f}× | {ours['ms'] / floor['ms']:.1f}× | {sk['inertia']:.6g} "
+            f"| {ours['inertia']:.6g}{'' if agree else ' (differs!)'} | {iterations} "
+            f"| {sk['memory'] / 2**20:,.0f} MiB, {ours['memory'] / 2**20:,.0f} MiB |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
