@@ -14,6 +14,7 @@ function                   taught in
 ``update_centroids``       lessons/04_updating_centroids.ipynb
 ``inertia``                lessons/05_iterating_to_convergence.ipynb
 ``kmeans``                 lessons/05_iterating_to_convergence.ipynb
+``kmeans_plusplus``        lessons/08_better_starts_and_choosing_k.ipynb
 ``load_digits``            lessons/06_any_dimension_digits.ipynb
 ``plot_images``            lessons/06_any_dimension_digits.ipynb
 ``cluster_purity``         lessons/06_any_dimension_digits.ipynb
@@ -43,6 +44,7 @@ __all__ = [
     "create_samples",
     "inertia",
     "kmeans",
+    "kmeans_plusplus",
     "load_digits",
     "plot_clusters",
     "plot_images",
@@ -783,6 +785,36 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
     )
     labels, total = final_pass(centroids)
     return labels, centroids, total, n_iter, done, had_empty, inertias.stack(), history.stack()
+
+
+def kmeans_plusplus(samples, n_clusters, seed=None):
+    """Spread-out first centroids: greedy k-means++, as scikit-learn's default start.
+
+    Taught in ``lessons/08_better_starts_and_choosing_k.ipynb``.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n, d)
+    n_clusters : int, 1 <= k <= n
+    seed : int in [0, 2**31 - 1] or None
+        The same seed gives the same centroids; None gives new ones each call.
+
+    Returns
+    -------
+    tf.Tensor of shape (k, d), float32
+        Rows of ``samples``.
+
+    Examples
+    --------
+    >>> kmeans_plusplus([[0.0], [0.1], [50.0], [50.1]], 2, seed=0).shape
+    TensorShape([2, 1])
+    """
+    samples = _check_matrix("samples", samples)
+    n_clusters = _check_n_clusters(n_clusters, samples.shape[0])
+    seed = _check_seed(seed, allow_none=True)
+    if seed is None:
+        seed = int(np.random.default_rng().integers(0, _MAX_SEED))
+    return _kmeans_plusplus(samples, n_clusters, seed)
 
 
 def _kmeans_plusplus(samples, n_clusters, seed):

@@ -20,6 +20,7 @@ from helpers.functions import (  # noqa: E402
     create_samples,
     inertia,
     kmeans,
+    kmeans_plusplus,
     load_digits,
     plot_clusters,
     update_centroids,
@@ -288,6 +289,18 @@ def test_kmeans_single_cluster_is_the_mean():
         warnings.simplefilter("error")
         result = kmeans(samples, 1, seed=0)
     np.testing.assert_allclose(result.centroids[0], samples.mean(axis=0), atol=1e-5)
+
+
+def test_kmeans_plusplus_spreads_the_starts_and_is_seeded():
+    # two tight groups 100 apart: k-means++ puts one start in each, for every seed
+    groups = np.repeat([[0.0, 0.0], [100.0, 0.0]], 30, axis=0) + RNG.normal(size=(60, 2))
+    for seed in range(10):
+        starts = kmeans_plusplus(groups, 2, seed=seed).numpy()
+        assert sorted(starts[:, 0] > 50) == [False, True]
+        assert all(np.isclose(groups.astype(np.float32), row).all(axis=1).any() for row in starts)
+    np.testing.assert_array_equal(kmeans_plusplus(groups, 2, seed=3).numpy(), kmeans_plusplus(groups, 2, seed=3).numpy())
+    with pytest.raises(ValueError, match="n_clusters=61 should be <= n_samples=60."):
+        kmeans_plusplus(groups, 61)
 
 
 # ----------------------------------------------------------------------- load_digits
