@@ -1,0 +1,81 @@
+"""Checks for lessons/09_when_kmeans_fails.ipynb."""
+
+import numbers
+
+import numpy as np
+
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+
+
+@exercise(1, hint=(
+    "Flatten the image to (h*w, 3) pixels, label every pixel with assign_to_nearest(pixels, palette), "
+    "look the colours up with tf.gather(palette, labels), and reshape back to the image's shape."
+))
+def q1(quantize):
+    rng = np.random.default_rng(9)
+    image = rng.random((12, 17, 3)).astype(np.float32)
+    palette = rng.random((5, 3)).astype(np.float32)
+    what = "quantize(image, palette) with a 12×17 image and 5 colours"
+    result = as_numpy(call_learner(quantize, image.copy(), palette.copy(), what=what), what)
+    if result.shape == (12, 17):
+        raise Wrong(f"{what} returned shape (12, 17): one label per pixel. Return the colours themselves, "
+                    "(12, 17, 3): look each label up in the palette.")
+    if result.shape == (12 * 17, 3):
+        raise Wrong(f"{what} returned shape {result.shape}: the pixels as a list. Reshape them back to the "
+                    "image's shape, (12, 17, 3).")
+    if result.shape != image.shape:
+        raise Wrong(f"{what} returned shape {result.shape}; expected {image.shape}, the shape of the image.")
+    pixels = image.reshape(-1, 3).astype(np.float64)
+    distances = ((pixels[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
+    nearest = palette[distances.argmin(axis=1)].reshape(image.shape)
+    out = result.reshape(-1, 3)
+    in_palette = np.isclose(out[:, None, :], palette[None, :, :], atol=1e-5).all(axis=2).any(axis=1)
+    if not in_palette.all():
+        i = int(np.flatnonzero(~in_palette)[0])
+        raise Wrong(f"pixel {divmod(i, 17)} became {np.round(out[i], 3).tolist()}, which is not a palette colour.")
+    wrong = np.flatnonzero(~np.isclose(result, nearest, atol=1e-5).all(axis=2).ravel())
+    if wrong.size:
+        i = int(wrong[0])
+        raise Wrong(f"pixel {divmod(i, 17)} became palette colour {np.round(out[i], 3).tolist()}, but the nearest "
+                    f"palette colour is {np.round(nearest.reshape(-1, 3)[i], 3).tolist()}.")
+    return "every pixel takes the nearest colour of the palette."
+
+
+def _shapes():
+    from sklearn.datasets import make_circles, make_moons
+
+    return [("moons", *make_moons(600, noise=0.06, random_state=0)),
+            ("circles", *make_circles(600, noise=0.05, factor=0.4, random_state=0))]
+
+
+@exercise(2, hint=(
+    "eps is the radius of a neighbourhood, in the data's units: the moons are about 1 wide and their "
+    "samples about 0.05 apart. Too small and most samples are noise; too large and both shapes merge into "
+    "one cluster. min_samples around 5 works with eps a little under the gap between the shapes."
+))
+def q2(dbscan_settings):
+    from sklearn.cluster import DBSCAN
+    from sklearn.metrics import adjusted_rand_score
+
+    if not isinstance(dbscan_settings, (tuple, list)) or len(dbscan_settings) != 2:
+        raise Wrong(f"dbscan_settings should be a pair (eps, min_samples); got {dbscan_settings!r}.")
+    eps, min_samples = dbscan_settings
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
+        raise Wrong(f"eps={eps!r} should be a positive number.")
+    if isinstance(min_samples, bool) or not isinstance(min_samples, numbers.Integral) or min_samples < 1:
+        raise Wrong(f"min_samples={min_samples!r} should be a whole number >= 1.")
+    for name, samples, truth in _shapes():
+        labels = as_numpy(DBSCAN(eps=float(eps), min_samples=int(min_samples)).fit_predict(samples), "labels")
+        noise = float(np.mean(labels == -1))
+        found = len(set(labels.tolist()) - {-1})
+        if noise > 0.02:
+            raise Wrong(f"on the {name}, DBSCAN(eps={eps}, min_samples={min_samples}) called {noise:.0%} of the "
+                        "samples noise: the neighbourhoods are too small (raise eps or lower min_samples).")
+        if found < 2:
+            raise Wrong(f"on the {name}, DBSCAN(eps={eps}, min_samples={min_samples}) found {found} cluster: the "
+                        "neighbourhoods reach across the gap between the shapes (lower eps).")
+        score = adjusted_rand_score(truth, labels)
+        if score < 0.99:
+            raise Wrong(f"on the {name}, DBSCAN(eps={eps}, min_samples={min_samples}) found {found} clusters that "
+                        f"match the two shapes with an adjusted Rand index of {score:.2f} (1 is perfect).")
+    return "both moons and both circles found, with (almost) no noise."
