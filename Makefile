@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 
-.PHONY: lab test notebooks benchmark clean help
+.PHONY: lab test notebooks benchmark bundle grade clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -16,6 +16,8 @@ help:
 	@echo "make test       run every test: helpers, checkers, lint, and every notebook under nbval"
 	@echo "make notebooks  rebuild lessons/ from solutions/ and store fresh outputs in both"
 	@echo "make benchmark  time helpers.functions.kmeans against scikit-learn (a few minutes)"
+	@echo "make bundle     build the learner's folder and zip, without solutions, in build/"
+	@echo "make grade RETURNED=folder   run returned notebooks, write report/grades.csv and .md"
 	@echo "make clean      remove .venv"
 
 $(STAMP): requirements.txt
@@ -37,6 +39,14 @@ notebooks: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python -m helpers.benchmark
+
+bundle: $(STAMP)
+	$(BIN)/python -m helpers.classroom bundle
+
+RETURNED ?=
+grade: $(STAMP)
+	@test -n "$(RETURNED)" || { echo "usage: make grade RETURNED=path/to/returned/notebooks"; exit 2; }
+	$(BIN)/python -m helpers.classroom grade "$(RETURNED)" --out report
 
 clean:
 	rm -rf $(VENV)
