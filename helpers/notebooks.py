@@ -35,6 +35,7 @@ END = re.compile(r"^\s*### END SOLUTION\s*$")
 SOLUTION_ONLY = ("# SOLUTION ONLY", "<!-- SOLUTION ONLY -->")
 STARTER_NOTE = "  # your code here"
 NAVIGATION = "<!-- NAVIGATION: written by helpers/notebooks.py -->"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -78,6 +79,8 @@ def clean(notebook):
     for index, cell in enumerate(notebook.cells):
         cell.id = f"cell-{index:02d}"
         cell.metadata = nbformat.from_dict({})
+        if cell.cell_type == "code":  # a stored widget view shows only an error until the cell runs again
+            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
     return notebook
 
 
