@@ -3,14 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, reference_squared_distances
 from helpers.functions import choose_random_centroids, create_samples
-
-
-def _reference_squared_distances(samples, centroids):
-    samples = np.asarray(samples, np.float64)
-    centroids = np.asarray(centroids, np.float64)
-    return ((samples[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)  # small data only
 
 
 def _cases():
@@ -40,7 +34,7 @@ def q1(nearest_by_broadcasting):
         if labels.min() < 0 or labels.max() >= k:
             raise Wrong(f"label {labels.max() if labels.max() >= k else labels.min()} is not the index of "
                         f"one of the {k} centroids.")
-        distances = _reference_squared_distances(samples, centroids)
+        distances = reference_squared_distances(samples, centroids)
         chosen = distances[np.arange(n), labels]
         best = distances.min(axis=1)
         wrong = np.flatnonzero(chosen > best + 1e-4 * (1 + best))
@@ -79,7 +73,7 @@ def q2(distance_table):
                         "row i holds the distances from sample i to every centroid.")
         if table.shape != (n, k):
             raise Wrong(f"{what} returned shape {table.shape}; expected ({n}, {k}).")
-        expected = _reference_squared_distances(samples, centroids)
+        expected = reference_squared_distances(samples, centroids)
         scale = 1e-4 * expected.max()
         if not np.allclose(table, expected, rtol=1e-4, atol=scale):
             samples_sq = (np.asarray(samples, np.float64) ** 2).sum(axis=1, keepdims=True)

@@ -2,14 +2,8 @@
 
 import numpy as np
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, reference_squared_distances
 from helpers.functions import load_digits
-
-
-def _reference_squared_distances(samples, centroids):
-    samples = np.asarray(samples, np.float64)
-    centroids = np.asarray(centroids, np.float64)
-    return ((samples[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)  # small data only
 
 
 @exercise(1, hint=(
@@ -33,7 +27,7 @@ def q1(nearest_sample_index):
                         "(argmin, not the distances themselves).")
         if index.min() < 0 or index.max() >= len(samples):
             raise Wrong(f"{what} returned index {int(index.max())}, which is not a row of samples.")
-        distances = _reference_squared_distances(samples, centroids)
+        distances = reference_squared_distances(samples, centroids)
         best = distances.min(axis=0)
         chosen = distances[index, np.arange(k)]
         off = np.flatnonzero(chosen > best + 1e-4 * (1 + best))
