@@ -28,8 +28,11 @@ $(STAMP): requirements.txt
 	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "kmeans_tf.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	touch $(STAMP)
 
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=. lessons/01_generating_samples.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=. $(ALLOW_ROOT) lessons/01_generating_samples.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
