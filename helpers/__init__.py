@@ -1,9 +1,12 @@
 """kmeans-tf: the course's shared code.
 
 - ``helpers.functions``: the only copy of every function the lessons build.
-- ``helpers.exercises``: the checks and hints behind each lesson's exercises.
+- ``helpers.exercises``: the checks and hints behind each lesson's exercises (``lessonNN``).
+- ``helpers.explorer``: the interactive k-means explorer of lessons 05 and 08.
 - ``helpers.notebooks``: makes the lessons learners open from the solution notebooks.
+- ``helpers.benchmark``: ``make benchmark``, the course's k-means against scikit-learn.
+- ``helpers.classroom``: ``make bundle`` and ``make grade``, for teachers.
 
-Importing ``helpers.functions`` imports TensorFlow with its start-up log lines silenced,
-which is why each lesson's Setup cell imports it before ``tensorflow``.
+Importing ``helpers.functions`` imports TensorFlow with its start-up log lines silenced
+(``helpers._quiet``), which is why each lesson's Setup cell imports it before ``tensorflow``.
 """
