@@ -714,11 +714,12 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
     def one_pass(centroids):
         """Labels, per-cluster sums and counts, and the inertia, for the given centroids."""
         centroids_sq = tf.reduce_sum(tf.square(centroids), axis=1)
+        minus_twice = -2.0 * centroids  # exact: the product equals -2 (x·c) bit for bit, one pass fewer
 
         def chunk_step(j, sums, counts, total, labels):
             start = j * chunk_rows
             chunk = samples[start : start + chunk_rows]
-            partial = centroids_sq - 2.0 * tf.matmul(chunk, centroids, transpose_b=True)  # (rows, k)
+            partial = tf.nn.bias_add(tf.matmul(chunk, minus_twice, transpose_b=True), centroids_sq)  # (rows, k)
             chunk_labels = tf.argmin(partial, axis=1, output_type=tf.int32)
             nearest = samples_sq[start : start + chunk_rows] + tf.reduce_min(partial, axis=1)
             # The sums of each cluster as one more matmul, with a (rows, k) one-hot matrix:
@@ -742,11 +743,12 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
     def final_pass(centroids):
         """Labels of the final centroids, and the inertia from exact differences, chunk by chunk."""
         centroids_sq = tf.reduce_sum(tf.square(centroids), axis=1)
+        minus_twice = -2.0 * centroids
 
         def chunk_step(j, total, labels):
             start = j * chunk_rows
             chunk = samples[start : start + chunk_rows]
-            partial = centroids_sq - 2.0 * tf.matmul(chunk, centroids, transpose_b=True)
+            partial = tf.nn.bias_add(tf.matmul(chunk, minus_twice, transpose_b=True), centroids_sq)
             chunk_labels = tf.argmin(partial, axis=1, output_type=tf.int32)
             total += tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels)))
             return j + 1, total, labels.write(j, chunk_labels)
