@@ -711,16 +711,24 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
     n_chunks = (n_samples + chunk_rows - 1) // chunk_rows
     samples_sq = tf.reduce_sum(tf.square(samples), axis=1)  # (n,), once for all iterations
 
+    def distance_terms(centroids):
+        """-2c (exact: its product equals -2 (x·c) bit for bit, one pass fewer) and ||c||², once a pass."""
+        return -2.0 * centroids, tf.reduce_sum(tf.square(centroids), axis=1)
+
+    def nearest_in_chunk(j, minus_twice, centroids_sq):
+        """Chunk j, its (rows, k) distances without ||x||², and the label of each row."""
+        start = j * chunk_rows
+        chunk = samples[start : start + chunk_rows]
+        partial = tf.nn.bias_add(tf.matmul(chunk, minus_twice, transpose_b=True), centroids_sq)
+        return chunk, partial, tf.argmin(partial, axis=1, output_type=tf.int32)
+
     def one_pass(centroids):
         """Labels, per-cluster sums and counts, and the inertia, for the given centroids."""
-        centroids_sq = tf.reduce_sum(tf.square(centroids), axis=1)
-        minus_twice = -2.0 * centroids  # exact: the product equals -2 (x·c) bit for bit, one pass fewer
+        terms = distance_terms(centroids)
 
         def chunk_step(j, sums, counts, total, labels):
             start = j * chunk_rows
-            chunk = samples[start : start + chunk_rows]
-            partial = tf.nn.bias_add(tf.matmul(chunk, minus_twice, transpose_b=True), centroids_sq)  # (rows, k)
-            chunk_labels = tf.argmin(partial, axis=1, output_type=tf.int32)
+            chunk, partial, chunk_labels = nearest_in_chunk(j, *terms)
             nearest = samples_sq[start : start + chunk_rows] + tf.reduce_min(partial, axis=1)
             # The sums of each cluster as one more matmul, with a (rows, k) one-hot matrix:
             # faster here than unsorted_segment_sum, even for k = 64 (helpers/benchmark.py).
@@ -742,14 +750,10 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
 
     def final_pass(centroids):
         """Labels of the final centroids, and the inertia from exact differences, chunk by chunk."""
-        centroids_sq = tf.reduce_sum(tf.square(centroids), axis=1)
-        minus_twice = -2.0 * centroids
+        terms = distance_terms(centroids)
 
         def chunk_step(j, total, labels):
-            start = j * chunk_rows
-            chunk = samples[start : start + chunk_rows]
-            partial = tf.nn.bias_add(tf.matmul(chunk, minus_twice, transpose_b=True), centroids_sq)
-            chunk_labels = tf.argmin(partial, axis=1, output_type=tf.int32)
+            chunk, _, chunk_labels = nearest_in_chunk(j, *terms)
             total += tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels)))
             return j + 1, total, labels.write(j, chunk_labels)
 
@@ -932,7 +936,6 @@ def plot_images(images, titles=None, *, shape=(8, 8), n_columns=10, size=1.2, cm
             if titles is not None:
                 ax.set_title(titles[index], fontsize=9)
     return fig
-
 
 
 def load_digits():
