@@ -195,6 +195,12 @@ def reference_squared_distances(samples, centroids):
     return ((samples[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
 
 
+def row_finder(samples):
+    """A function that gives the index of a row of ``samples`` (compared as float32), or None."""
+    rows = {row.tobytes(): i for i, row in enumerate(np.asarray(samples, np.float32))}
+    return lambda row: rows.get(np.asarray(row, np.float32).tobytes())
+
+
 def describe_shape(value):
     """Shape of an array-like as a tuple, or a readable reason why it has none."""
     try:

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, row_finder
 
 
 def _distinct_samples(n=60, d=3):
@@ -24,7 +24,7 @@ def _move_global_random_state():
 ))
 def q1(choose_seeded_centroids):
     samples = _distinct_samples()
-    rows = {row.tobytes(): i for i, row in enumerate(samples.numpy())}
+    index_of = row_finder(samples)
     n, d = samples.shape
 
     def chosen_indices(k, seed):
@@ -34,11 +34,11 @@ def q1(choose_seeded_centroids):
             raise Wrong(f"{what} returned shape {result.shape}; expected ({k}, {d}): "
                         "n_clusters rows, each one sample.")
         indices = []
-        for i, row in enumerate(result.astype(np.float32)):
-            if row.tobytes() not in rows:
+        for i, row in enumerate(result):
+            if index_of(row) is None:
                 raise Wrong(f"{what}: row {i}, {np.round(row, 3).tolist()}, is not one of the samples. "
                             "The first guess should be real samples: gather rows of samples.")
-            indices.append(rows[row.tobytes()])
+            indices.append(index_of(row))
         repeated = sorted({i for i in indices if indices.count(i) > 1})
         if repeated:
             raise Wrong(f"{what} picked sample {repeated[0]} more than once. Two identical guesses "
@@ -88,8 +88,8 @@ def q2(choose_uniform_centroids):
         if not (0.4 < share_low < 0.6 and covered > 0.95):
             raise Wrong(f"feature {feature}: your {k} centroids cover {covered:.0%} of the range, with "
                         f"{share_low:.0%} in its lower half. Uniform points fill the whole box evenly.")
-    sample_rows = {row.tobytes() for row in samples.numpy()}
-    if np.mean([row.tobytes() in sample_rows for row in result.astype(np.float32)]) > 0.5:
+    index_of = row_finder(samples)
+    if np.mean([index_of(row) is not None for row in result]) > 0.5:
         raise Wrong("most of your centroids are samples. This exercise wants new points anywhere in the box.")
     _move_global_random_state()
     again = as_numpy(call_learner(choose_uniform_centroids, samples, k, seed, what=what), what)

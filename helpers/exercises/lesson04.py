@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, row_finder
 from helpers.functions import assign_to_nearest, create_samples
 
 
@@ -92,13 +92,13 @@ def q2(relocate_empty):
                             f"{_point(old[j])} to {_point(moved[j])}.")
         own = _own_squared_distances(samples, centroids, labels.numpy())
         order = np.argsort(-own, kind="stable")
-        rows = {row.tobytes(): i for i, row in enumerate(samples.numpy())}
+        index_of = row_finder(samples)
         picked = []
         for rank, j in enumerate(empty):
             if np.allclose(moved[j], old[j]):
                 raise Wrong(f"centroid {j} owns no sample but did not move: move it to the sample farthest "
                             "from its own centroid.")
-            index = rows.get(moved[j].astype(np.float32).tobytes())
+            index = index_of(moved[j])
             if index is None:
                 raise Wrong(f"centroid {j} moved to {_point(moved[j])}, which is not one of the samples.")
             if index in picked:
