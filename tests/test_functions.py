@@ -12,6 +12,9 @@ import pytest
 
 matplotlib.use("Agg")
 
+import tensorflow as tf  # noqa: E402
+
+from helpers import functions  # noqa: E402
 from helpers.exercises import reference_squared_distances  # noqa: E402
 from helpers.functions import (  # noqa: E402
     EmptyClusterWarning,
@@ -284,6 +287,18 @@ def test_kmeans_single_cluster_is_the_mean():
     np.testing.assert_allclose(result.centroids[0], samples.mean(axis=0), atol=1e-5)
 
 
+def test_kmeans_single_cluster_on_a_first_trace():
+    # A fresh copy of the compiled loop, traced first with k = 1 (in one process, earlier
+    # calls leave _lloyd traced for any k, which hid a shape error for k = 1).
+    fresh = tf.function(functions._lloyd.python_function, reduce_retracing=True)
+    samples = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 9.0]])
+    labels, centroids, total, n_iter, *_ = fresh(samples, samples[:1], tf.constant(10), tf.constant(0.0),
+                                                 tf.constant(2))
+    np.testing.assert_allclose(centroids.numpy(), [[3.0, 5.0]], rtol=1e-6)
+    np.testing.assert_array_equal(labels.numpy(), [0, 0, 0])
+    assert float(total) == pytest.approx(13.0 + 1.0 + 20.0)
+
+
 def test_kmeans_plusplus_spreads_the_starts_and_is_seeded():
     # two tight groups 100 apart: k-means++ puts one start in each, for every seed
     groups = np.repeat([[0.0, 0.0], [100.0, 0.0]], 30, axis=0) + RNG.normal(size=(60, 2))
@@ -357,6 +372,9 @@ BAD_INPUT = [
     (lambda: kmeans(GOOD, True), TypeError, "n_clusters=True should be an integer"),
     (lambda: kmeans([[1.0, np.nan], [0, 0]], 1), ValueError, "samples contains 1 NaN and 0 infinite"),
     (lambda: kmeans([[1.0, np.inf], [0, 0]], 1), ValueError, "samples contains 0 NaN and 1 infinite"),
+    (lambda: kmeans([[3e20], [0.0]], 1), ValueError, "samples has a row whose squared length is inf in float32"),
+    (lambda: kmeans(tf.fill((2, 784), 2e17), 1), ValueError, "squared length is 3.14e+37 in float32; it should be below 1e+37"),
+    (lambda: assign_to_nearest(GOOD, [[1e19, 0.0]]), ValueError, "centroids has a row whose squared length is 1e+38"),
     (lambda: kmeans([1.0, 2.0, 3.0], 1), ValueError, "samples should be a 2-D array"),
     (lambda: kmeans(np.zeros((0, 2)), 1), ValueError, "samples has 0 rows (shape=(0, 2))"),
     (lambda: kmeans([["a", "b"]], 1), TypeError, "samples should hold numbers (int or float); got dtype <U1"),
