@@ -59,10 +59,23 @@ def _rss():
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _release_free_memory():
+    """Hand memory that Python and NumPy have freed back to the system (glibc's malloc_trim)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:  # not glibc: the baseline may then include freed memory
+        pass
+
+
 class PeakMemory:
     """Peak resident memory above the level at entry, sampled every millisecond (Linux)."""
 
     def __enter__(self):
+        _release_free_memory()  # so that memory freed before entry does not hide what the fit adds
         self.base = self.peak = _rss()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -103,6 +116,7 @@ def measure(name, method, repeat):
         from helpers.functions import kmeans
 
         data = tf.constant(samples)
+        float(tf.reduce_sum(data[:1]))  # lets TensorFlow free its staging copy before memory is measured
 
         def fit():
             result = kmeans(data, k, init=start, max_iter=max_iter, tol=0)

@@ -120,7 +120,7 @@ def _check_matrix(name, values):
     if isinstance(values, tf.Tensor) and values.dtype == tf.float32 and values.shape.rank == 2 and all(
         values.shape
     ):  # the common case, checked in one pass without copying large data (NaN and inf fail it too)
-        if bool(tf.reduce_max(tf.reduce_sum(tf.square(values), axis=1)) < _MAX_SQUARED_LENGTH):
+        if _largest_squared_length(values) < _MAX_SQUARED_LENGTH:
             return values
     array = _as_array(name, values)
     if array.ndim != 2:
@@ -141,15 +141,22 @@ def _check_matrix(name, values):
             f"{name} contains {n_nan} NaN and {n_inf} infinite value(s) (as float32); "
             "every value should be a finite number."
         )
-    tensor = tf.convert_to_tensor(array)
-    longest = float(tf.reduce_max(tf.reduce_sum(tf.square(tensor), axis=1)))
+    longest = _largest_squared_length(array)
     if not longest < _MAX_SQUARED_LENGTH:
         raise ValueError(
             f"{name} has a row whose squared length is {longest:.3g} in float32; it should be below "
             f"{_MAX_SQUARED_LENGTH:.0e}, or squared distances overflow. Largest value: "
             f"{float(np.abs(array).max()):.3g}. Rescale the data, for example divide it by its largest value."
         )
-    return tensor
+    return tf.convert_to_tensor(array)
+
+
+def _largest_squared_length(values):
+    """The largest squared length of a row of a float32 tensor or array (NaN if any value is
+    NaN), a few MiB at a time, so that no temporary as large as the data is made."""
+    rows = max(1, _CHUNK_BYTES // (4 * values.shape[1]))
+    return float(np.max([tf.reduce_max(tf.reduce_sum(tf.square(values[i : i + rows]), axis=1))
+                         for i in range(0, values.shape[0], rows)]))
 
 
 def _check_n_clusters(n_clusters, n_samples):
@@ -694,6 +701,7 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
 # 70000×784, k=10: the same 22-23 ms from 669 to 5348 rows (1337 is the 4 MiB rule).
 _CHUNK_BYTES = 4 * 2**20
 _MAX_CHUNK_ROWS = 8192
+_CLUSTER_MULTIPLE = 16
 
 
 def _mean_feature_variance(samples):
@@ -714,9 +722,9 @@ def _chunk_rows(n_samples, n_features):
 
 
 @tf.function(jit_compile=True)
-def _nearest_in_chunk(chunk, minus_twice, centroids_sq):
-    """One chunk of samples: the label of each row, its squared distance without ||x||², and
-    the sums and counts of each cluster, compiled by XLA into one kernel.
+def _nearest_in_chunk(chunk, chunk_sq, minus_twice, centroids_sq):
+    """One chunk of samples: the label of each row, the chunk's share of the inertia, and the
+    sums and counts of each cluster, compiled by XLA into one kernel.
 
     XLA turns ``unsorted_segment_sum`` into one tight loop over the chunk; without XLA the
     same op was the slowest part of an iteration. The label is the first column holding the
@@ -725,13 +733,14 @@ def _nearest_in_chunk(chunk, minus_twice, centroids_sq):
     pass over 1000000×32 with k=64: 46 ms this way, 67 ms with tf.argmin; the same for k=10.
     """
     n_clusters = tf.shape(minus_twice)[0]
-    partial = tf.matmul(chunk, minus_twice, transpose_b=True) + centroids_sq  # (rows, k)
+    partial = tf.matmul(chunk, minus_twice, transpose_b=True) + centroids_sq  # (rows, k), no ||x||²
     nearest = tf.reduce_min(partial, axis=1)
     columns = tf.range(n_clusters)
     labels = tf.reduce_min(tf.where(partial == nearest[:, None], columns, n_clusters), axis=1)
+    inertia = tf.reduce_sum(tf.maximum(chunk_sq + nearest, 0.0))
     sums = tf.math.unsorted_segment_sum(chunk, labels, n_clusters)
     counts = tf.math.unsorted_segment_sum(tf.ones_like(nearest), labels, n_clusters)
-    return labels, nearest, sums, counts
+    return labels, inertia, sums, counts
 
 
 @tf.function(reduce_retracing=True)
@@ -745,11 +754,25 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
     n_samples = tf.shape(samples)[0]
     n_clusters = tf.shape(centroids)[0]
     n_chunks = (n_samples + chunk_rows - 1) // chunk_rows
-    samples_sq = tf.reduce_sum(tf.square(samples), axis=1)  # (n,), once for all iterations
+
+    def chunk_norms(j, norms):
+        chunk = samples[j * chunk_rows : (j + 1) * chunk_rows]
+        return j + 1, norms.write(j, tf.reduce_sum(tf.square(chunk), axis=1))
+
+    # ||x||², once for all iterations, a chunk at a time: tf.square(samples) would be as large as X.
+    norms = tf.TensorArray(tf.float32, size=n_chunks, infer_shape=False)
+    samples_sq = tf.while_loop(lambda j, _: j < n_chunks, chunk_norms, (0, norms))[1].concat()
+    # XLA compiles the chunk kernel anew for every shape (about 80 ms here). Padding k up to a
+    # multiple of 16 with centroids at infinite distance, never nearest, lets one kernel serve
+    # k = 1..16 (an elbow plot, say); measured no slower for k = 10 on 70000×784.
+    padding = -n_clusters % _CLUSTER_MULTIPLE
 
     def distance_terms(centroids):
-        """-2c (exact: its product equals -2 (x·c) bit for bit, one pass fewer) and ||c||², once a pass."""
-        return -2.0 * centroids, tf.reduce_sum(tf.square(centroids), axis=1)
+        """-2c (exact: its product equals -2 (x·c) bit for bit, one pass fewer) and ||c||², once a
+        pass, padded with rows that no sample is nearest to."""
+        minus_twice = tf.pad(-2.0 * centroids, [[0, padding], [0, 0]])
+        centroids_sq = tf.pad(tf.reduce_sum(tf.square(centroids), axis=1), [[0, padding]], constant_values=np.inf)
+        return minus_twice, centroids_sq
 
     def one_pass(centroids):
         """Labels, per-cluster sums and counts, and the inertia, for the given centroids."""
@@ -757,23 +780,23 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
 
         def chunk_step(j, sums, counts, total, labels):
             start = j * chunk_rows
-            chunk_labels, partial_min, chunk_sums, chunk_counts = _nearest_in_chunk(
-                samples[start : start + chunk_rows], *terms)
-            nearest = samples_sq[start : start + chunk_rows] + partial_min
+            chunk_labels, chunk_inertia, chunk_sums, chunk_counts = _nearest_in_chunk(
+                samples[start : start + chunk_rows], samples_sq[start : start + chunk_rows], *terms)
             return (
                 j + 1,
                 sums + chunk_sums,
                 counts + chunk_counts,
-                total + tf.reduce_sum(tf.maximum(nearest, 0.0)),
+                total + chunk_inertia,
                 labels.write(j, chunk_labels),
             )
 
-        start = (0, tf.zeros_like(centroids), tf.zeros([n_clusters]), tf.constant(0.0),
+        padded = n_clusters + padding
+        start = (0, tf.zeros([padded, tf.shape(samples)[1]]), tf.zeros([padded]), tf.constant(0.0),
                  tf.TensorArray(tf.int32, size=n_chunks, infer_shape=False))
         _, sums, counts, total, labels = tf.while_loop(lambda j, *_: j < n_chunks, chunk_step, start)
         labels = labels.concat()
-        labels.set_shape(samples_sq.shape)  # (n,), as the loop needs it to be known
-        return labels, sums, counts[:, None], total
+        labels.set_shape(samples.shape[:1])  # (n,), as the loop needs it to be known
+        return labels, sums[:n_clusters], counts[:n_clusters, None], total
 
     def final_pass(centroids):
         """Labels of the final centroids, and the inertia from exact differences, chunk by chunk."""
@@ -782,7 +805,7 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
         def chunk_step(j, total, labels):
             start = j * chunk_rows
             chunk = samples[start : start + chunk_rows]
-            chunk_labels = _nearest_in_chunk(chunk, *terms)[0]
+            chunk_labels = _nearest_in_chunk(chunk, samples_sq[start : start + chunk_rows], *terms)[0]
             total += tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels)))
             return j + 1, total, labels.write(j, chunk_labels)
 
@@ -811,7 +834,7 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
     state = (
         tf.constant(0),
         centroids,
-        tf.fill(tf.shape(samples_sq), -1),
+        tf.fill(tf.shape(samples)[:1], -1),
         tf.constant(False),
         tf.constant(False),
         tf.constant(False),
