@@ -20,6 +20,14 @@ import sys
 # about twice as fast as Eigen's here, and its notice is hidden by the redirection below.)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# XLA's CPU compiler in TensorFlow 2.21 hands matrix products to YNNPACK by default. That
+# path segfaulted inside xla::cpu::EmitYnnSubgraph (the compiler, not our code) in about one
+# full nbval run in twelve here, killing the kernel. An empty fusion type turns it off; XLA
+# then emits the products itself (1000000×32, k=64: about 68 ms an iteration instead of 54).
+# A value you set yourself in XLA_FLAGS is kept.
+if "xla_cpu_experimental_ynn_fusion_type" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_experimental_ynn_fusion_type=").strip()
+
 
 @contextlib.contextmanager
 def _native_stderr_silenced():

@@ -11,8 +11,9 @@ from the same explicit start, for the same number of iterations (``tol=0``, so b
 only when no label changes or at ``max_iter``), and a floor: the time to read X once
 (``np.sum``), which no iteration can beat. It prints milliseconds per iteration (the
 whole fit divided by its iterations, so start-up costs count too), the ratios, both
-inertias (they must agree) and the peak memory each fit added on top of its data.
-Times are the best of ``--repeat`` fits after one warm-up fit.
+inertias (they must agree) and the peak memory the first fit added on top of its data
+(for kmeans that includes tracing and XLA's compiling; later fits add almost nothing).
+Times are the best of ``--repeat`` fits after that warm-up fit.
 """
 
 from __future__ import annotations
