@@ -755,9 +755,12 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
     n_clusters = tf.shape(centroids)[0]
     n_chunks = (n_samples + chunk_rows - 1) // chunk_rows
 
+    def rows_of(tensor, j):
+        """Chunk j of the samples, or of anything with one row per sample."""
+        return tensor[j * chunk_rows : (j + 1) * chunk_rows]
+
     def chunk_norms(j, norms):
-        chunk = samples[j * chunk_rows : (j + 1) * chunk_rows]
-        return j + 1, norms.write(j, tf.reduce_sum(tf.square(chunk), axis=1))
+        return j + 1, norms.write(j, tf.reduce_sum(tf.square(rows_of(samples, j)), axis=1))
 
     # ||x||², once for all iterations, a chunk at a time: tf.square(samples) would be as large as X.
     norms = tf.TensorArray(tf.float32, size=n_chunks, infer_shape=False)
@@ -779,9 +782,8 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
         terms = distance_terms(centroids)
 
         def chunk_step(j, sums, counts, total, labels):
-            start = j * chunk_rows
             chunk_labels, chunk_inertia, chunk_sums, chunk_counts = _nearest_in_chunk(
-                samples[start : start + chunk_rows], samples_sq[start : start + chunk_rows], *terms)
+                rows_of(samples, j), rows_of(samples_sq, j), *terms)
             return (
                 j + 1,
                 sums + chunk_sums,
@@ -803,9 +805,8 @@ def _lloyd(samples, centroids, max_iter, tol, chunk_rows):
         terms = distance_terms(centroids)
 
         def chunk_step(j, total, labels):
-            start = j * chunk_rows
-            chunk = samples[start : start + chunk_rows]
-            chunk_labels = _nearest_in_chunk(chunk, samples_sq[start : start + chunk_rows], *terms)[0]
+            chunk = rows_of(samples, j)
+            chunk_labels = _nearest_in_chunk(chunk, rows_of(samples_sq, j), *terms)[0]
             total += tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels)))
             return j + 1, total, labels.write(j, chunk_labels)
 
