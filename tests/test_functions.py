@@ -299,6 +299,39 @@ def test_kmeans_single_cluster_on_a_first_trace():
     assert float(total) == pytest.approx(13.0 + 1.0 + 20.0)
 
 
+def test_row_minimum_in_the_kernel_is_argmins_first_column_on_ties():
+    # _row_minimum reduces pairs of columns first; a tie must still go to the lowest column,
+    # as np.argmin and tf.argmin do. Values 0, 1, 2 tie in almost every row; the last columns
+    # are +inf, like the padding _lloyd adds.
+    compiled = tf.function(functions._row_minimum, jit_compile=True)
+    for k in (16, 32, 64, 96):
+        partial = RNG.integers(0, 3, size=(600, k)).astype(np.float32)
+        partial[:200] = 2.0
+        partial[np.arange(200), RNG.integers(0, k - 3, size=200)] = 1.0  # one minimum anywhere
+        partial[:, -3:] = np.inf
+        nearest, labels = compiled(tf.constant(partial))
+        np.testing.assert_array_equal(nearest.numpy(), partial.min(axis=1))
+        np.testing.assert_array_equal(labels.numpy(), partial.argmin(axis=1))
+
+
+def test_nearest_in_chunk_labels_sums_counts_and_inertia():
+    samples = RNG.integers(0, 4, size=(300, 3)).astype(np.float32)  # small integers: exact ties
+    for k in (5, 40):
+        centroids = RNG.integers(0, 4, size=(k, 3)).astype(np.float32)
+        padded = -k % 32 if k > 16 else -k % 16
+        minus_twice = np.pad(-2 * centroids, [(0, padded), (0, 0)])
+        centroids_sq = np.pad(np.square(centroids).sum(axis=1), [(0, padded)], constant_values=np.inf)
+        labels, total, sums, counts = functions._nearest_in_chunk(
+            samples, np.square(samples).sum(axis=1), minus_twice, centroids_sq)
+        distances = reference_squared_distances(samples, centroids)
+        expected = distances.argmin(axis=1)
+        np.testing.assert_array_equal(labels.numpy(), expected)
+        assert float(total) == pytest.approx(distances.min(axis=1).sum())
+        one_hot = np.eye(k + padded)[expected]
+        np.testing.assert_allclose(sums.numpy(), one_hot.T @ samples)
+        np.testing.assert_array_equal(counts.numpy(), one_hot.sum(axis=0))
+
+
 def test_kmeans_plusplus_spreads_the_starts_and_is_seeded():
     # two tight groups 100 apart: k-means++ puts one start in each, for every seed
     groups = np.repeat([[0.0, 0.0], [100.0, 0.0]], 30, axis=0) + RNG.normal(size=(60, 2))
