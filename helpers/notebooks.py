@@ -80,8 +80,21 @@ def clean(notebook):
         cell.id = f"cell-{index:02d}"
         cell.metadata = nbformat.from_dict({})
         if cell.cell_type == "code":  # a stored widget view shows only an error until the cell runs again
-            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+            cell.outputs = merged_streams([o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})])
     return notebook
+
+
+def merged_streams(outputs):
+    """Neighbouring outputs of the same stream as one: the kernel cuts printed text into
+    messages by timing, so without this a fresh run moves the cuts and the diff shows it."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else {}
+        if output.get("output_type") == "stream" == previous.get("output_type") and output.name == previous.name:
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 def lesson_from_solution(solution, name="notebook"):

@@ -78,12 +78,25 @@ def test_notebook_is_clean_and_executed(folder, name):
     for absolute in ("/work/", "/home/", "/root/", "/tmp/", "C:\\\\"):
         assert absolute not in raw, f"absolute path {absolute!r} in {folder}/{name}"
     for cell in code_cells(notebook):
+        assert cell.outputs == notebooks.merged_streams(list(cell.outputs)), f"{folder}/{name}: split stream"
         for output in cell.outputs:
             assert output.output_type != "error", f"{folder}/{name} stores an error"
             if output.output_type == "stream" and output.name == "stderr":
                 assert not re.search(r"oneDNN|cuda|absl|^[IWE]\d{4} ", output.text, flags=re.M), (
                     f"TensorFlow start-up lines in {folder}/{name}: {output.text[:200]}"
                 )
+
+
+def test_neighbouring_outputs_of_one_stream_are_merged():
+    def stream(name, text):
+        return nbformat.v4.new_output("stream", name=name, text=text)
+
+    figure = nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})
+    outputs = [stream("stdout", "a\n"), stream("stdout", "b"), stream("stderr", "!\n"), stream("stdout", "c\n"),
+               figure, stream("stdout", "d\n"), stream("stdout", "e\n")]
+    merged = notebooks.merged_streams(outputs)
+    assert [(o.output_type, o.get("text")) for o in merged] == [
+        ("stream", "a\nb"), ("stream", "!\n"), ("stream", "c\n"), ("display_data", None), ("stream", "d\ne\n")]
 
 
 @pytest.mark.parametrize("name", NAMES)
