@@ -287,13 +287,23 @@ def test_kmeans_single_cluster_is_the_mean():
     np.testing.assert_allclose(result.centroids[0], samples.mean(axis=0), atol=1e-5)
 
 
+def test_squared_lengths_are_computed_a_chunk_at_a_time():
+    samples = RNG.normal(size=(20000, 64)).astype(np.float32)  # 8192 rows a chunk: three chunks
+    for data in (samples, samples[:100]):
+        expected = np.square(data.astype(np.float64)).sum(axis=1)
+        np.testing.assert_allclose(functions._squared_lengths(tf.constant(data)).numpy(), expected, rtol=1e-5)
+    checked, lengths = functions._check_matrix("samples", samples, squared_lengths=True)
+    np.testing.assert_allclose(lengths.numpy(), np.square(samples).sum(axis=1), rtol=1e-5)
+    assert functions._check_matrix("samples", checked) is checked  # a good float32 tensor is not copied
+
+
 def test_kmeans_single_cluster_on_a_first_trace():
     # A fresh copy of the compiled loop, traced first with k = 1 (in one process, earlier
     # calls leave _lloyd traced for any k, which hid a shape error for k = 1).
     fresh = tf.function(functions._lloyd.python_function, reduce_retracing=True)
     samples = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 9.0]])
-    labels, centroids, total, n_iter, *_ = fresh(samples, samples[:1], tf.constant(10), tf.constant(0.0),
-                                                 tf.constant(2))
+    labels, centroids, total, n_iter, *_ = fresh(samples, tf.reduce_sum(samples**2, axis=1), samples[:1],
+                                                 tf.constant(10), tf.constant(0.0), tf.constant(2))
     np.testing.assert_allclose(centroids.numpy(), [[3.0, 5.0]], rtol=1e-6)
     np.testing.assert_array_equal(labels.numpy(), [0, 0, 0])
     assert float(total) == pytest.approx(13.0 + 1.0 + 20.0)
@@ -407,6 +417,11 @@ BAD_INPUT = [
     (lambda: kmeans([[1.0, np.inf], [0, 0]], 1), ValueError, "samples contains 0 NaN and 1 infinite"),
     (lambda: kmeans([[3e20], [0.0]], 1), ValueError, "samples has a row whose squared length is inf in float32"),
     (lambda: kmeans(tf.fill((2, 784), 2e17), 1), ValueError, "squared length is 3.14e+37 in float32; it should be below 1e+37"),
+    # many chunks (the compiled path), the bad row in the last one
+    (lambda: kmeans(tf.tensor_scatter_nd_update(tf.zeros((20000, 64)), [[19999, 3]], [np.nan]), 2), ValueError,
+     "samples contains 1 NaN and 0 infinite"),
+    (lambda: kmeans(tf.tensor_scatter_nd_update(tf.zeros((20000, 64)), [[19999, 3]], [4e18]), 2), ValueError,
+     "samples has a row whose squared length is 1.6e+37"),
     (lambda: assign_to_nearest(GOOD, [[1e19, 0.0]]), ValueError, "centroids has a row whose squared length is 1e+38"),
     (lambda: kmeans([1.0, 2.0, 3.0], 1), ValueError, "samples should be a 2-D array"),
     (lambda: kmeans(np.zeros((0, 2)), 1), ValueError, "samples has 0 rows (shape=(0, 2))"),
