@@ -177,7 +177,7 @@ def main(argv=None):
 
     import helpers.functions  # noqa: F401
 
-    print(f"# k-means, ms per Lloyd iteration (best of {args.repeat}); {describe_machine()}")
+    print(f"k-means, ms per Lloyd iteration (best of {args.repeat}); {describe_machine()}\n")  # Markdown
     print("| data | X | floor: one read of X | scikit-learn | kmeans (TF) | TF / sklearn | TF / floor "
           "| inertia sklearn | inertia TF | iterations | peak memory added: sklearn, TF |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
