@@ -841,19 +841,24 @@ def _lloyd(samples, samples_sq, centroids, max_iter, tol, chunk_rows):
         labels.set_shape(samples.shape[:1])  # (n,), as the loop needs it to be known
         return labels, sums[:n_clusters], counts[:n_clusters, None], total
 
-    def final_pass(centroids):
-        """Labels of the final centroids, and the inertia from exact differences, chunk by chunk."""
+    def final_pass(centroids, labels=None):
+        """The inertia from exact differences, chunk by chunk, and the labels of the centroids:
+        the given ones, or else found anew."""
         terms = distance_terms(centroids)
 
-        def chunk_step(j, total, labels):
+        def chunk_step(j, total, found):
             chunk = rows_of(samples, j)
-            chunk_labels = _nearest_in_chunk(chunk, rows_of(samples_sq, j), *terms)[0]
+            if labels is None:
+                chunk_labels = _nearest_in_chunk(chunk, rows_of(samples_sq, j), *terms)[0]
+                found = found.write(j, chunk_labels)
+            else:
+                chunk_labels = rows_of(labels, j)
             total += tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels)))
-            return j + 1, total, labels.write(j, chunk_labels)
+            return j + 1, total, found
 
         start = (0, tf.constant(0.0), tf.TensorArray(tf.int32, size=n_chunks, infer_shape=False))
-        _, total, labels = tf.while_loop(lambda j, *_: j < n_chunks, chunk_step, start)
-        return labels.concat(), total
+        _, total, found = tf.while_loop(lambda j, *_: j < n_chunks, chunk_step, start)
+        return (found.concat() if labels is None else labels), total
 
     inertias = tf.TensorArray(tf.float32, size=max_iter)
     history = tf.TensorArray(tf.float32, size=max_iter + 1, element_shape=centroids.shape)
@@ -886,7 +891,9 @@ def _lloyd(samples, samples_sq, centroids, max_iter, tol, chunk_rows):
     n_iter, centroids, labels, done, strict, had_empty, inertias, history = tf.while_loop(
         lambda i, _c, _l, done, *rest: (i < max_iter) & ~done, step, state
     )
-    labels, total = final_pass(centroids)
+    # After a strict convergence the last labels hold: the centroids, means of the same labels
+    # as the iteration before, did not move. scikit-learn skips the search then, too.
+    labels, total = tf.cond(strict, lambda: final_pass(centroids, labels), lambda: final_pass(centroids))
     return labels, centroids, total, n_iter, done, had_empty, inertias.stack(), history.stack()
 
 

@@ -266,6 +266,9 @@ def test_kmeans_stops_at_max_iter():
     samples, _ = load_digits()
     result = kmeans(samples, 10, max_iter=2, seed=0)
     assert result.n_iter == 2 and not result.converged
+    # the labels are those of the final centroids, found after the last update
+    np.testing.assert_array_equal(result.labels, reference_squared_distances(samples, result.centroids).argmin(axis=1))
+    assert result.inertia == pytest.approx(inertia(samples, result.centroids), rel=1e-5)
 
 
 def test_kmeans_fewer_distinct_points_than_clusters_warns_and_stays_finite():
