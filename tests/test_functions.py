@@ -227,6 +227,25 @@ def test_kmeans_from_explicit_init_agrees_with_scikit_learn(name):
     assert ours.n_iter == theirs.n_iter_
 
 
+@pytest.mark.parametrize(("k", "seed"), [(17, 7), (40, 4)])
+def test_kmeans_follows_a_float64_lloyd_loop_over_many_chunks_and_padded_k(k, seed):
+    # The digits twelve times over: 21564 rows, three chunks; k is padded to 32 or 64 inside.
+    # Pixels are multiples of 1/16, so distances to a start are exact and ties go to the
+    # first centroid, as in NumPy's argmin. (scikit-learn centres the data first, which
+    # rounds, so it breaks such ties its own way: it would not do as the reference here.)
+    digits, _ = load_digits()
+    init = choose_random_centroids(digits, k, seed=seed).numpy().astype(np.float64)
+    result = kmeans(np.tile(digits, (12, 1)), k, init=init, tol=0)
+    assert result.converged
+    centroids = init
+    for i in range(result.n_iter):
+        labels = reference_squared_distances(digits, centroids).argmin(axis=1)
+        centroids = np.stack([digits[labels == j].mean(axis=0) for j in range(k)])
+        np.testing.assert_allclose(result.centroid_history[i + 1], centroids, atol=1e-6, err_msg=f"iteration {i}")
+    labels = reference_squared_distances(digits, centroids).argmin(axis=1)
+    np.testing.assert_array_equal(result.labels, np.tile(labels, 12))
+
+
 def test_kmeans_default_is_as_good_as_scikit_learn_default():
     from sklearn.cluster import KMeans
 
