@@ -173,8 +173,7 @@ def _squared_lengths_in_chunks(samples, chunk_rows):
     n_chunks = (tf.shape(samples)[0] + chunk_rows - 1) // chunk_rows
 
     def chunk_lengths(j, lengths):
-        chunk = samples[j * chunk_rows : (j + 1) * chunk_rows]
-        return j + 1, lengths.write(j, tf.reduce_sum(tf.square(chunk), axis=1))
+        return j + 1, lengths.write(j, tf.reduce_sum(tf.square(_chunk(samples, j, chunk_rows)), axis=1))
 
     lengths = tf.TensorArray(tf.float32, size=n_chunks, infer_shape=False)
     return tf.while_loop(lambda j, _: j < n_chunks, chunk_lengths, (0, lengths))[1].concat()
@@ -743,6 +742,11 @@ def _chunk_rows(n_samples, n_features):
     return int(min(n_samples, _MAX_CHUNK_ROWS, max(256, _CHUNK_BYTES // (4 * n_features))))
 
 
+def _chunk(tensor, j, chunk_rows):
+    """Chunk j of the samples, or of anything with one row per sample."""
+    return tensor[j * chunk_rows : (j + 1) * chunk_rows]
+
+
 @tf.function(jit_compile=True)
 def _nearest_in_chunk(chunk, chunk_sq, minus_twice, centroids_sq):
     """One chunk of samples: the label of each row, the chunk's share of the inertia, and the
@@ -801,8 +805,7 @@ def _lloyd(samples, samples_sq, centroids, max_iter, tol, chunk_rows):
     n_chunks = (n_samples + chunk_rows - 1) // chunk_rows
 
     def rows_of(tensor, j):
-        """Chunk j of the samples, or of anything with one row per sample."""
-        return tensor[j * chunk_rows : (j + 1) * chunk_rows]
+        return _chunk(tensor, j, chunk_rows)
 
     # XLA compiles the chunk kernel anew for every shape (about 80 ms here). Padding k up to a
     # multiple of 16 with centroids at infinite distance, never nearest, lets one kernel serve
