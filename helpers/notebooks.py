@@ -91,7 +91,8 @@ def merged_streams(outputs):
     for output in outputs:
         previous = merged[-1] if merged else {}
         if output.get("output_type") == "stream" == previous.get("output_type") and output.name == previous.name:
-            previous.text += output.text
+            # a new output: the ones given stay as they were
+            merged[-1] = nbformat.from_dict({**previous, "text": previous.text + output.text})
         else:
             merged.append(output)
     return merged

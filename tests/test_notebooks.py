@@ -95,6 +95,7 @@ def test_neighbouring_outputs_of_one_stream_are_merged():
     outputs = [stream("stdout", "a\n"), stream("stdout", "b"), stream("stderr", "!\n"), stream("stdout", "c\n"),
                figure, stream("stdout", "d\n"), stream("stdout", "e\n")]
     merged = notebooks.merged_streams(outputs)
+    assert outputs[0].text == "a\n"  # the outputs given are not changed
     assert [(o.output_type, o.get("text")) for o in merged] == [
         ("stream", "a\nb"), ("stream", "!\n"), ("stream", "c\n"), ("display_data", None), ("stream", "d\ne\n")]
 
