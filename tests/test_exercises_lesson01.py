@@ -135,4 +135,4 @@ def test_check_prints_one_line(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("✅ Exercise 1, correct")
     assert lines[1].startswith("⏳ Exercise 1, not attempted")
-    assert lines[2].startswith("💡 Hint for Exercise 1")
+    assert lines[2].startswith("💡 Hint 1 of 3 for Exercise 1")

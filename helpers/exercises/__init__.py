@@ -4,7 +4,8 @@ In a lesson::
 
     from helpers.exercises import lesson02 as ex
     ex.q1.check(my_answer)   # says correct, what is wrong, or "not attempted yet"
-    ex.q1.hint()             # a nudge, never the answer
+    ex.q1.hint()             # the next hint: the first names the idea, later ones come closer
+    ex.q1.hint(2)            # hint 2 again
 
 A starter cell holds the placeholder ``____``. Every operation on it gives it back, so a
 lesson runs end to end while its exercises are unattempted, and ``check`` reports "not
@@ -12,17 +13,27 @@ attempted yet" when the placeholder was used or returned.
 
 Checkers judge by invariants or by a reference computed when they run (every label is
 the argmin of its distances, every centroid the mean of its samples), never by answers
-typed into this package. The worked answers live only in ``solutions/``.
+typed into this package. The worked answers live only in ``solutions/``, and no hint
+holds a line of them (tests/test_hints.py).
+
+An error raised by the learner's code reaches the learner as one line of advice plus the
+error's type (``advice_for``), never TensorFlow's ``{{function_node ...}}`` device text.
 """
 
 from __future__ import annotations
 
 import enum
+import math
+import numbers
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["____", "Exercise", "Outcome", "Result", "Wrong", "call_learner", "contains_placeholder"]
+__all__ = [
+    "____", "Exercise", "Outcome", "Result", "Wrong", "advice_for", "call_learner", "contains_placeholder",
+    "num", "nums",
+]
 
 
 class _Placeholder:
@@ -97,24 +108,148 @@ class Wrong(Exception):
 
 
 def call_learner(function, *args, what=None):
-    """Call the learner's ``function``; an exception becomes a ``Wrong`` that names it."""
+    """Call the learner's ``function``; an exception becomes a ``Wrong`` with advice, ``None`` a reminder."""
     if not callable(function):
         raise Wrong(f"expected a function; got {type(function).__name__} {_short(function)}.")
     name = what or f"{getattr(function, '__name__', 'your function')}(...)"
     try:
         result = function(*args)
+    except Wrong:
+        raise
     except Exception as error:  # the learner's bug, reported instead of a stack trace
         if "_Placeholder" in str(error):  # e.g. "unsupported type _Placeholder"
             _Placeholder.used = True
-        raise Wrong(f"{name} raised {type(error).__name__}: {_short(error, 300)}") from error
+        raise Wrong(f"{name} raised {advice_for(error)}") from None
     if contains_placeholder(result):
         _Placeholder.used = True
+    elif result is None:
+        raise Wrong(f"{name} returned None: did you forget `return`?")
     return result
 
 
 def _short(value, limit=120):
     text = str(value).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ----------------------------------------------------------------------------- error advice
+
+def _dims(text):
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def _clean(text):
+    """TensorFlow's message without {{function_node ...}}, device names, [Op:...] or node tails."""
+    text = re.sub(r"\{\{function_node [^}]*\}\}", "", str(text))
+    text = re.sub(r"\{\{node [^}]*\}\}", "", text)
+    text = re.sub(r"\s*\[Op:[^\]]*\]", "", text)
+    text = re.sub(r"\s*name: [\w/.:-]*\s*$", "", text)
+    text = re.sub(r"/job:\w+/replica:\d+/task:\d+/device:\w+:\d+", "", text)
+    text = re.sub(r"\s+for '[^']*' with input shapes: .*", "", text)
+    text = " ".join(text.split())
+    return text.strip(" :;,.") or type(text).__name__
+
+
+_TF_DTYPES = r"(?:DT_)?(half|float|double|bfloat16|int8|int16|int32|int64|uint8|bool|string|float16|float32|float64)"
+
+
+def _dtype_name(name):
+    name = name.lower()
+    return {"float": "float32", "double": "float64", "half": "float16"}.get(name, name)
+
+
+def advice_for(error) -> str:
+    """One line for the learner: what the error usually means here, then its type and cleaned text."""
+    kind = type(error).__name__
+    text = str(error)
+    clean = _short(_clean(text), 160)
+
+    def said(advice):
+        return f"{kind} ({advice}): {clean}"
+
+    found = re.search(r"Incompatible shapes: \[([\d,]*)\] vs\. \[([\d,]*)\]", text) or re.search(
+        r"operands could not be broadcast together with shapes \(([\d,]*)\) \(([\d,]*)\)", text
+    ) or re.search(r"Dimensions must be equal, but are (\d+) and (\d+)", text)
+    if found and "Dimensions must be equal" not in found.group(0):
+        a, b = _dims(found.group(1)), _dims(found.group(2))
+        return (f"{kind}: shapes {a} and {b} do not broadcast together. A reduction drops its axis unless you "
+                "pass keepdims=True (or add one with [:, None]); check which axis each operand should have.")
+    if found:
+        return (f"{kind}: two operands have {found.group(1)} and {found.group(2)} along an axis that must match. "
+                "Print the shapes of both operands; a reduction without keepdims=True, or a missing transpose, "
+                "is the usual cause.")
+    found = re.search(r"Matrix size-incompatible: In\[0\]: \[([\d,]*)\], In\[1\]: \[([\d,]*)\]", text) or re.search(
+        r"matmul: Input operand 1 has a mismatch in its core dimension", text)
+    if found:
+        shapes = f" ({_dims(found.group(1))} @ {_dims(found.group(2))})" if found.groups() else ""
+        return (f"{kind}: a matrix product whose inner sizes differ{shapes}: (a, b) @ (b, c) needs the same b. "
+                "tf.matmul(x, y, transpose_b=True) multiplies by y's transpose.")
+    if re.search(r"seed", text, re.I) and re.search(r"shape|\[2\]|pair|must have|2 elements|length", text, re.I):
+        return (f"{kind}: a stateless random op needs its seed as a pair of two integers, such as "
+                "seed=(seed, 0); a single number or a longer tuple will not do.")
+    found = re.search(r"expected to be a(?:n)? " + _TF_DTYPES + r" tensor but is a(?:n)? " + _TF_DTYPES, text) or re.search(
+        r"Tensor conversion requested dtype " + _TF_DTYPES + r" for Tensor with dtype " + _TF_DTYPES, text) or re.search(
+        r"cannot compute \w+ as input #\d+\(zero-based\) was expected to be a " + _TF_DTYPES
+        + r" tensor but is a " + _TF_DTYPES, text)
+    if found:
+        want, got = _dtype_name(found.group(1)), _dtype_name(found.group(2))
+        if {want, got} == {"int32", "int64"}:
+            return (f"{kind}: int64 mixed with int32. tf.argmin and tf.where give int64; pass output_type=tf.int32 "
+                    f"to argmin, or tf.cast(x, tf.int32).")
+        if {want, got} <= {"float32", "float64", "float16"}:
+            return (f"{kind}: float64 mixed with float32. NumPy makes float64, TensorFlow float32: convert one "
+                    f"side with tf.cast(x, tf.float32) or tf.constant(x, tf.float32).")
+        return f"{kind}: an operation got {got} where it needs {want}: convert with tf.cast(x, tf.{want})."
+    found = re.search(r"Value passed to parameter '\w+' has DataType " + _TF_DTYPES, text)
+    if found:
+        return (f"{kind}: this operation does not accept {_dtype_name(found.group(1))} values: "
+                "tf.cast them to the dtype it needs (usually tf.float32 for maths, tf.int32 for indices).")
+    found = re.search(r"Cannot convert (\S+) to EagerTensor of dtype (\w+)", text)
+    if found:
+        return (f"{kind}: {found.group(1)} cannot join a {found.group(2)} tensor. Convert the tensor first, "
+                f"for example tf.cast(x, tf.float32), so that both sides have the same dtype.")
+    if re.search(r"truth value of an array .* is ambiguous|using a `tf.Tensor` as a Python `bool`", text):
+        return (f"{kind}: `if` (or `and`/`or`) on an array or tensor of several values. Reduce it to one value "
+                "first (tf.reduce_all, tf.reduce_any, or a sum compared with a number).")
+    if re.search(r"indices\[[^\]]*\] = -?\d+ is not in \[0, \d+\)|out of bounds|out of range", text, re.I):
+        return f"{kind}: an index outside the tensor: {clean}. Check which axis you index and that labels are < k."
+    if isinstance(error, ZeroDivisionError):
+        return f"{kind}: a division by zero: guard it, for example with tf.maximum(count, 1) or tf.math.divide_no_nan."
+    return f"{kind}: {clean}"
+
+
+# ----------------------------------------------------------------------------- numbers in messages
+
+
+def num(value, digits=5) -> str:
+    """A number as a learner reads it: 12.158, not 12.157999992370605; whole numbers without .0."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.{digits}g}"
+
+
+def nums(values, digits=5) -> str:
+    """A list or array of numbers, each as ``num`` writes it."""
+    values = np.asarray(values).tolist()
+    if isinstance(values, list):
+        return "[" + ", ".join(nums(item, digits) for item in values) + "]"
+    return num(values, digits)
+
+
+def is_whole(value) -> bool:
+    """True for 5, np.int64(5) and 5.0; False for 5.5, True/False and non-numbers."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, numbers.Integral):
+        return True
+    return isinstance(value, numbers.Real) and math.isfinite(value) and float(value) == int(value)
 
 
 class Outcome(enum.Enum):
@@ -137,17 +272,21 @@ class Result:
 
 
 class Exercise:
-    """One exercise: a judge that inspects an answer, and a hint.
+    """One exercise: a judge that inspects an answer, and hints in levels.
 
     ``judge(answer)`` returns a short success message or raises ``Wrong``. A lesson
     module names its exercises ``q1``, ``q2``, ... so that ``ex.q1.hint()`` works.
+    ``hints`` go from the idea (first) to close to the answer (last), never the answer itself.
     """
 
-    def __init__(self, number, judge, hint):
+    def __init__(self, number, judge, hints):
         self.number = number
         self.name = f"Exercise {number}"
         self._judge = judge
-        self._hint = hint
+        self.hints = (hints,) if isinstance(hints, str) else tuple(hints)
+        if not self.hints:
+            raise ValueError(f"{self.name} needs at least one hint.")
+        self._hints_given = 0
 
     def evaluate(self, answer) -> Result:
         """Judge ``answer`` and return the Result (for tests and graders; prints nothing)."""
@@ -168,8 +307,24 @@ class Exercise:
         """Print whether ``answer`` is correct, what is wrong with it, or that it is not attempted."""
         print(self.evaluate(answer))
 
-    def hint(self) -> None:
-        print(f"💡 Hint for {self.name}: {self._hint}")
+    def hint(self, level=None) -> None:
+        """Print the next hint (each call comes closer), or hint number ``level`` (1 is the first)."""
+        print(self.hint_text(level))
+
+    def hint_text(self, level=None) -> str:
+        """The text ``hint(level)`` prints; without ``level`` it moves on to the next hint."""
+        count = len(self.hints)
+        if level is None:
+            self._hints_given = min(self._hints_given + 1, count)
+            level = self._hints_given
+        elif is_whole(level) and 1 <= int(level) <= count:
+            level = int(level)
+            self._hints_given = max(self._hints_given, level)
+        else:
+            return f"💡 {self.name} has hints 1 to {count}; hint({level!r}) is not one of them."
+        more = (f" (Run ex.q{self.number}.hint() again for hint {level + 1}.)" if level < count
+                else " (That is the last hint; the worked answer is in the solutions notebook.)")
+        return f"💡 Hint {level} of {count} for {self.name}: {self.hints[level - 1]}{more}"
 
     def _not_attempted(self):
         return Result(
@@ -179,11 +334,11 @@ class Exercise:
         )
 
 
-def exercise(number, hint):
-    """Decorator: turn ``judge(answer)`` into ``Exercise(number, judge, hint)``."""
+def exercise(number, hints):
+    """Decorator: turn ``judge(answer)`` into ``Exercise(number, judge, hints)``."""
 
     def wrap(judge):
-        return Exercise(number, judge, hint)
+        return Exercise(number, judge, hints)
 
     return wrap
 
@@ -211,12 +366,14 @@ def describe_shape(value):
 
 def as_numpy(value, what):
     """``value`` as a NumPy array, or Wrong saying what it was instead."""
+    if value is None:
+        raise Wrong(f"{what} is None: did you forget `return`?")
     try:
         if hasattr(value, "numpy"):
             value = value.numpy()
         array = np.asarray(value)
     except Exception as error:
-        raise Wrong(f"{what} could not be read as an array ({type(error).__name__}: {_short(error)}).") from None
+        raise Wrong(f"{what} could not be read as an array ({advice_for(error)}).") from None
     if array.dtype == object:
         raise Wrong(f"{what} should be an array of numbers; got {type(value).__name__} {_short(value)}.")
     return array

@@ -11,10 +11,12 @@ def _blocks_reference(samples, per):
     return samples.reshape(-1, per, samples.shape[1]).mean(axis=1)
 
 
-@exercise(1, hint=(
-    "create_samples lays the blobs out one after another: reshape the (k*m, d) samples to "
-    "(k, m, d) with tf.reshape(samples, (-1, n_samples_per_cluster, n_features)), then "
-    "average over the axis that runs along the m samples of one blob."
+@exercise(1, hints=(
+    "create_samples lays the blobs out one after another: rows 0 to m-1 are blob 0, the next m rows blob 1, "
+    "and so on. Give the samples an axis that separates the blobs, then average.",
+    "tf.reshape can turn the (k*m, d) samples into a (k, m, d) tensor; a -1 lets TensorFlow work out k.",
+    "After the reshape, average over the axis that runs along the m samples of one blob (the middle one), so "
+    "that (k, d) is left.",
 ))
 def q1(blob_means):
     for k, per, d, seed in ((4, 25, 3, 2), (3, 10, 2, 5)):
@@ -39,10 +41,14 @@ def q1(blob_means):
     return "each row is the mean of one blob, for any number of blobs and samples."
 
 
-@exercise(2, hint=(
-    "Loop over enumerate(sizes) as create_samples loops over range(n_clusters), drawing "
-    "`size` samples for cluster i. Give every random op its own seed pair, built from "
-    "`seed` and i, such as (seed, 2 * i) and (seed, 2 * i + 1), and append to both lists."
+@exercise(2, hints=(
+    "Follow create_samples, but with one size per cluster: loop over the sizes, make one centroid and `size` "
+    "noisy samples for each cluster, and concatenate the lists at the end.",
+    "Every random op needs its own stateless seed pair, built from `seed` and the cluster's number i: then "
+    "the same seed gives the same blobs, and no two clusters share their noise.",
+    "Two pairs per cluster will do, one with 2*i for the centroid and one with 2*i + 1 for the noise. The "
+    "centroid is uniform between -embiggen_factor/2 and +embiggen_factor/2, the noise normal with standard "
+    "deviation 5; add them, and keep both results float32.",
 ))
 def q2(create_uneven_samples):
     sizes, d, spread, seed = [20, 200, 50], 2, 60.0, 3

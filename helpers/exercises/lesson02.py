@@ -17,10 +17,12 @@ def _move_global_random_state():
     tf.random.shuffle(tf.range(5))
 
 
-@exercise(1, hint=(
-    "Shuffle the indices 0..n-1 with a stateless op, which depends on nothing but its "
-    "seed: tf.random.experimental.stateless_shuffle(tf.range(n), seed=(seed, 0)). Keep the "
-    "first n_clusters of them and tf.gather those rows of samples."
+@exercise(1, hints=(
+    "Choosing k different samples is the same as shuffling the row numbers 0 to n-1 and keeping the first k.",
+    "A stateless op depends only on its seed, not on what ran before it: "
+    "tf.random.experimental.stateless_shuffle shuffles a tensor given a seed pair.",
+    "Shuffle tf.range of the number of samples, keep the first n_clusters indices with a slice, and tf.gather"
+    " those rows of samples.",
 ))
 def q1(choose_seeded_centroids):
     samples = _distinct_samples()
@@ -57,10 +59,11 @@ def q1(choose_seeded_centroids):
     return "the same seed gives the same distinct samples; another seed, others."
 
 
-@exercise(2, hint=(
-    "tf.reduce_min(samples, axis=0) and tf.reduce_max(samples, axis=0) give the box, one "
-    "value per feature. tf.random.stateless_uniform((n_clusters, n_features), seed=(seed, 0)) "
-    "gives numbers in [0, 1): scale and shift them into the box."
+@exercise(2, hints=(
+    "The box is one range per feature: the smallest and the largest value of that feature over all samples.",
+    "Reduce over the samples' axis (axis=0) with tf.reduce_min and tf.reduce_max: two vectors of shape (d,).",
+    "tf.random.stateless_uniform with shape (n_clusters, d) and a seed pair gives numbers in [0, 1); stretch "
+    "them by the width of the box and shift them by its low corner.",
 ))
 def q2(choose_uniform_centroids):
     # Features on very different scales: feature 0 in [-3, 4], feature 1 in [100, 160].

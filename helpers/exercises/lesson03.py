@@ -13,11 +13,13 @@ def _cases():
         yield samples, choose_random_centroids(samples, k, seed=seed)
 
 
-@exercise(1, hint=(
-    "Give samples an axis for the centroids and centroids an axis for the samples: "
-    "samples[:, None, :] has shape (n, 1, d) and centroids[None, :, :] has shape (1, k, d), so "
-    "their difference is (n, k, d). Square, tf.reduce_sum over the feature axis (the last), and "
-    "tf.argmin over the centroid axis of the (n, k) result."
+@exercise(1, hints=(
+    "Broadcasting pairs every sample with every centroid when each gets a new axis for the other: samples as "
+    "(n, 1, d), centroids as (1, k, d).",
+    "Their difference is (n, k, d). Square it and add up over the features, the last axis: an (n, k) table of"
+    " squared distances.",
+    "Row i of that table belongs to sample i: the index of its smallest entry (tf.argmin over the centroid "
+    "axis, 1) is the label.",
 ))
 def q1(nearest_by_broadcasting):
     for samples, centroids in _cases():
@@ -46,22 +48,46 @@ def q1(nearest_by_broadcasting):
     return "every sample is labelled with its nearest centroid."
 
 
-def _largest_intermediate(function, n, k, d):
-    """Number of elements in the largest tensor ``function`` builds, or None if it cannot be traced."""
+def _watch_sizes(function, samples, centroids):
+    """Run ``function`` once, watching what it builds.
+
+    Returns (largest TensorFlow tensor in elements, peak bytes NumPy allocated), or None when the
+    TensorFlow watch is unavailable. Every TensorFlow op the call runs or traces passes TensorFlow's
+    op callback (eager code, code after ``.numpy()``, graphs it traces); NumPy reports its arrays to
+    ``tracemalloc``. Code in other libraries is seen by neither.
+    """
+    import tracemalloc
+
     try:
-        graph = tf.function(function).get_concrete_function(
-            tf.TensorSpec((n, d), tf.float32), tf.TensorSpec((k, d), tf.float32)
-        ).graph
-    except Exception:  # NumPy code, Python branching on values...: judged on its results alone
+        from tensorflow.python.framework import op_callbacks
+    except ImportError:  # a TensorFlow without the op-callback hook: say so instead of guessing
         return None
-    sizes = [output.shape.num_elements() or 0 for op in graph.get_operations() for output in op.outputs]
-    return max(sizes, default=0)
+    largest = [0]
+
+    def callback(op_type, inputs, attrs, outputs, op_name=None, graph=None):
+        for output in outputs or ():
+            size = getattr(getattr(output, "shape", None), "num_elements", lambda: None)()
+            largest[0] = max(largest[0], size or 0)
+
+    function = getattr(function, "python_function", function)  # a @tf.function: its Python code, traced afresh
+    op_callbacks.add_op_callback(callback)
+    tracemalloc.start()
+    try:
+        call_learner(function, samples, centroids, what="distance_table(samples, centroids)")
+        numpy_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        op_callbacks.remove_op_callback(callback)
+    return largest[0], numpy_peak
 
 
-@exercise(2, hint=(
-    "Three pieces: tf.reduce_sum(samples**2, axis=1, keepdims=True) is (n, 1); "
-    "tf.reduce_sum(centroids**2, axis=1) is (k,); tf.matmul(samples, centroids, transpose_b=True) "
-    "is (n, k). Broadcasting adds them into (n, k). Then clamp with tf.maximum(..., 0.0)."
+@exercise(2, hints=(
+    "Expand the square: ||x - c||² = ||x||² - 2 x·c + ||c||². Each piece can be had for all pairs at once "
+    "without an (n, k, d) tensor.",
+    "||x||² is one sum over the features per sample, kept as a column (n, 1) with keepdims=True; ||c||² is "
+    "one value per centroid, (k,); all the x·c together are one matrix product, (n, k).",
+    "The product needs the centroids' transpose (tf.matmul has transpose_b). Broadcasting adds (n, 1), (n, k)"
+    " and (k,) into (n, k). Round-off can leave tiny negative values: clamp at zero with tf.maximum.",
 ))
 def q2(distance_table):
     for samples, centroids in _cases():
@@ -91,10 +117,21 @@ def q2(distance_table):
     if table.min() < 0:
         raise Wrong(f"on samples near (1000, 1000) the table holds {table.min():.4f}. In float32 the expansion "
                     "cancels badly far from the origin and can dip below zero; clamp with tf.maximum(..., 0.0).")
-    n, k, d = 1000, 7, 5
-    largest = _largest_intermediate(distance_table, n, k, d)
-    if largest is not None and largest >= n * k * d:
-        raise Wrong(f"for n={n}, k={k}, d={d} your function builds a tensor of {largest:,} numbers, as large as "
-                    f"(n, k, d). For 70,000 MNIST images and 10 centroids that is 2 GB; the expansion needs "
-                    "only (n, k): use one tf.matmul.")
-    return "squared distances by the expansion, never negative, with no (n, k, d) tensor."
+    n, k, d = 2000, 16, 64
+    wide = tf.random.stateless_normal((n, d), seed=(4, 4))
+    watched = _watch_sizes(distance_table, wide, wide[:k])
+    if watched is None:
+        return ("right squared distances, never negative. Whether it avoids an (n, k, d) tensor was NOT checked: "
+                "this TensorFlow offers no way to watch the tensors a function builds.")
+    largest, numpy_peak = watched
+    big = n * k * d
+    if largest >= big:
+        raise Wrong(f"for n={n}, k={k}, d={d} your function builds a TensorFlow tensor of {largest:,} numbers, as "
+                    f"large as (n, k, d). For 70,000 MNIST images (784 features) and 10 centroids that is 2 GB; the "
+                    "expansion needs only (n, k) numbers.")
+    if numpy_peak >= 2 * big:  # 2 bytes per number: float16 and up
+        raise Wrong(f"for n={n}, k={k}, d={d} your function made NumPy hold {numpy_peak / 1e6:.0f} MB at once, "
+                    f"as much as an (n, k, d) array ({big:,} numbers). Leaving TensorFlow for NumPy does not make "
+                    "the broadcast smaller; the expansion needs only (n, k) numbers.")
+    return ("squared distances by the expansion, never negative; on n=2000, k=16, d=64 it built no tensor or "
+            "NumPy array as large as (n, k, d).")

@@ -26,11 +26,14 @@ def _own_squared_distances(samples, centroids, labels):
     return ((samples - own) ** 2).sum(axis=1)
 
 
-@exercise(1, hint=(
-    "tf.math.unsorted_segment_sum(values, nearest_indices, k) adds the values of each cluster. "
-    "Sum the squared distance of every sample to its own centroid (tf.gather(centroids, nearest_indices)) "
-    "per cluster, count the samples per cluster the same way with ones, and divide with a guard: "
-    "tf.math.divide_no_nan, or divide by tf.maximum(counts, 1.0)."
+@exercise(1, hints=(
+    "A cluster's spread is the mean, over the samples labelled with it, of each sample's squared distance to "
+    "that cluster's centroid. Compute one number per sample, then group the numbers by label.",
+    "tf.gather(centroids, nearest_indices) gives every sample the centroid of its label, (n, d); square the "
+    "difference and sum over the features: (n,). Use the labels you are given, not new ones.",
+    "tf.math.unsorted_segment_sum adds those numbers per cluster; add up ones the same way to count the "
+    "samples. An empty cluster has count 0: divide with a guard (tf.math.divide_no_nan, or by a count of at "
+    "least 1).",
 ))
 def q1(cluster_spread):
     samples, centroids, labels = _with_empty_clusters(seed=1, n_far=1)
@@ -66,12 +69,15 @@ def q1(cluster_spread):
                 f"its samples to centroid {j} is {expected[j]:.3f}.")
 
 
-@exercise(2, hint=(
-    "Find the empty clusters: counts == 0, with counts from tf.math.unsorted_segment_sum or tf.math.bincount. "
-    "Each sample's squared distance to its own centroid is tf.reduce_sum((samples - tf.gather(centroids, "
-    "nearest_indices))**2, axis=1). tf.argsort(..., direction='DESCENDING') orders the samples farthest first. "
-    "tf.tensor_scatter_nd_update(centroids, empty[:, None], tf.gather(samples, farthest[:n_empty])) "
-    "writes the new rows."
+@exercise(2, hints=(
+    "Three steps: find the clusters that own no sample, rank the samples by their distance to their own "
+    "centroid, and write the farthest samples into the empty clusters' rows.",
+    "Count the samples per cluster (unsorted_segment_sum of ones, or tf.math.bincount with minlength=k); "
+    "tf.where on a count of 0 lists the empty clusters. Each sample's squared distance to its own centroid is"
+    " as in exercise 1.",
+    "tf.argsort with direction='DESCENDING' puts the farthest sample first; take as many as there are empty "
+    "clusters. tf.tensor_scatter_nd_update writes rows into a tensor; its indices need shape (number of rows,"
+    " 1).",
 ))
 def q2(relocate_empty):
     for n_far in (1, 2):

@@ -23,10 +23,13 @@ def _iterate(samples, centroids, n):
     return centroids.numpy()
 
 
-@exercise(1, hint=(
-    "Start from centroids = initial_centroids and repeat 10 times: nearest = assign_to_nearest(samples, "
-    "centroids), then centroids = update_centroids(samples, nearest, k, previous_centroids=centroids). "
-    "The previous centroids keep an empty cluster in place instead of NaN."
+@exercise(1, hints=(
+    "One iteration of k-means is assign, then update; ten iterations repeat that ten times, each starting "
+    "from the centroids the one before produced.",
+    "Use the lesson's assign_to_nearest and update_centroids in a Python loop over range(10), replacing your "
+    "centroids variable every round.",
+    "One centroid here owns no sample: update_centroids keeps it in place when you also hand it the current "
+    "centroids as previous_centroids; without them it becomes NaN.",
 ))
 def q1(ten_iterations):
     samples, start = _slow_case()
@@ -58,9 +61,13 @@ def q1(ten_iterations):
                 f"it should be at {np.round(trajectory[10][j], 3).tolist()}.")
 
 
-@exercise(2, hint=(
-    "Float numbers rarely come out exactly equal, so compare the movement with tol instead: "
-    "tf.reduce_sum(tf.square(new_centroids - old_centroids)) <= tol, one True or False for all centroids."
+@exercise(2, hints=(
+    "Converged means the centroids hardly moved: measure the movement of all centroids together as one number"
+    " and compare it with tol.",
+    "The movement is the total squared difference between new and old centroids: square element by element, "
+    "then add up everything (no axis).",
+    "The rule is 'at most tol': a movement exactly equal to tol, 0 included, counts as converged, so the "
+    "comparison includes equality. Return the comparison itself, one boolean.",
 ))
 def q2(has_converged):
     k, d, tol = 4, 3, 1e-4

@@ -6,10 +6,13 @@ from helpers.exercises import Wrong, as_numpy, call_learner, exercise, reference
 from helpers.functions import load_digits
 
 
-@exercise(1, hint=(
-    "The (n, k) table of squared distances from lesson 03 (squared_distances, or the expansion) holds, in "
-    "column j, every sample's distance to centroid j. tf.argmin over the samples' axis (axis=0) gives, for "
-    "each centroid, the index of its nearest sample."
+@exercise(1, hints=(
+    "This is lesson 03 the other way round: there each sample wanted its nearest centroid, here each centroid"
+    " wants its nearest sample.",
+    "Build the (n, k) table of squared distances by the expansion (not an (n, k, d) broadcast: the digits "
+    "have 64 features, MNIST 784).",
+    "Column j of that table holds every sample's distance to centroid j; tf.argmin over the samples' axis (0)"
+    " gives one sample index per centroid.",
 ))
 def q1(nearest_sample_index):
     samples = load_digits()[0][:400]
@@ -44,10 +47,14 @@ def kmeans_like_centroids(samples, k):
     return np.stack([group.mean(axis=0) for group in groups])
 
 
-@exercise(2, hint=(
-    "Per feature means axis=0: mean = tf.reduce_mean(samples, axis=0) and std = tf.math.reduce_std(samples, axis=0), "
-    "both of shape (d,). Where std is 0 every sample has the same value: tf.math.divide_no_nan(samples - mean, std) "
-    "gives 0 there instead of 0 / 0."
+@exercise(2, hints=(
+    "Standardising works per feature (per column): subtract that feature's mean and divide by its standard "
+    "deviation, both computed over the samples (axis=0).",
+    "tf.reduce_mean and tf.math.reduce_std over axis 0 give two vectors of shape (d,); broadcasting applies "
+    "them to every row.",
+    "A feature with the same value in every sample, zero or not, has standard deviation 0, and (x - mean) / 0"
+    " is 0 / 0. Such a feature should become 0: a division that gives 0 where the divisor is 0 "
+    "(tf.math.divide_no_nan) does it, and so does tf.where.",
 ))
 def q2(standardize):
     samples = load_digits()[0][:300]

@@ -18,11 +18,13 @@ def _is_tf_function(value):
     return hasattr(value, "get_concrete_function") and hasattr(value, "experimental_get_tracing_count")
 
 
-@exercise(1, hint=(
-    "Decorate the function with @tf.function. Inside, a Python loop over tf.range(n_iter) becomes a "
-    "graph loop (AutoGraph turns it into tf.while_loop), so one trace serves every n_iter. Each round: "
-    "labels = assign_to_nearest(samples, centroids), then centroids = update_centroids(samples, labels, k, "
-    "centroids), using the lesson's functions."
+@exercise(1, hints=(
+    "@tf.function compiles a Python function into a graph. The question is how to loop so that one graph "
+    "serves every n_iter.",
+    "A Python loop over range(n_iter) is unrolled while tracing and needs a new trace for each n_iter; a loop"
+    " over tf.range(n_iter) becomes one loop inside the graph (AutoGraph makes it a tf.while_loop).",
+    "Each round of the loop is one Lloyd step (the lesson's lloyd_step, or assign_to_nearest then "
+    "update_centroids) that replaces centroids; return the centroids after the loop.",
 ))
 def q1(lloyd_iterations):
     if not _is_tf_function(lloyd_iterations):
@@ -67,10 +69,13 @@ def _op_types(function, n, d, k):
     return {op.type for op in graph.get_operations()}
 
 
-@exercise(2, hint=(
-    "tf.one_hot(nearest_indices, n_clusters) is an (n, k) matrix with a single 1 per row, in the column of "
-    "that sample's cluster. Its transpose times the samples, tf.matmul(one_hot, samples, transpose_a=True), "
-    "adds up the samples of each cluster: (k, d). Summing one_hot over axis 0 counts them: (k,)."
+@exercise(2, hints=(
+    "A matrix with one row per sample and one column per cluster, holding a 1 where the sample belongs, turns"
+    " 'add up per cluster' into a matrix product.",
+    "tf.one_hot builds that (n, k) matrix from the labels; give it depth n_clusters, so that an empty cluster"
+    " keeps its column, and the samples' dtype.",
+    "The one-hot matrix transposed, (k, n), times the samples, (n, d), is (k, d): the sums (tf.matmul has "
+    "transpose_a). Adding up the one-hot matrix over its rows counts the samples per cluster.",
 ))
 def q2(cluster_sums_by_matmul):
     _, samples = create_samples(4, 30, 3, 40, 8)

@@ -13,11 +13,14 @@ def _two_groups():
     return tf.constant(centres + noise, tf.float32)
 
 
-@exercise(1, hint=(
-    "Pick the first centre uniformly: an index from tf.random.stateless_uniform((), seed=(seed, 0), "
-    "maxval=n, dtype=tf.int32). Then, for each next centre, compute every sample's squared distance to its "
-    "nearest centre so far (D²), and draw an index with probability proportional to D²: "
-    "tf.random.stateless_categorical(tf.math.log(d2)[None, :], 1, seed=(seed, c)) does it."
+@exercise(1, hints=(
+    "k-means++ picks the first centre uniformly among the samples, then each next one at random, with "
+    "probability proportional to D²: the squared distance from a sample to the nearest centre chosen so far "
+    "(all of them, not only the last).",
+    "For D², compute the squared distance from every sample to every chosen centre and keep the smallest per "
+    "sample (reduce_min over the centres' axis). D itself, or D² to the last centre only, is not it.",
+    "tf.random.stateless_categorical draws an index from logits, that is log-probabilities: logits equal to "
+    "log(D²) draw in proportion to D². Give every draw its own seed pair built from seed.",
 ))
 def q1(simple_kmeans_plusplus):
     samples = _two_groups()
@@ -68,12 +71,16 @@ def _reference_silhouette(samples, labels):
     return values.mean()
 
 
-@exercise(2, hint=(
-    "Build the (n, n) matrix of Euclidean distances (the square root of the clamped expansion). For sample i, "
-    "a = mean distance to the *other* samples of its own cluster (divide by size - 1), b = the smallest, over "
-    "the other clusters, of the mean distance to that cluster's samples. s = (b - a) / max(a, b), and 0 for "
-    "a sample alone in its cluster. tf.math.unsorted_segment_sum over the columns' labels gives every "
-    "sample's total distance to each cluster at once."
+@exercise(2, hints=(
+    "For each sample: a = mean distance to the other samples of its own cluster, b = the smallest mean "
+    "distance to the samples of one other cluster, s = (b - a) / max(a, b); the score is the mean of s. "
+    "Distances are plain Euclidean, not squared.",
+    "Start from the (n, n) table of distances between all samples (square root of the clamped expansion). "
+    "Adding its columns per cluster (unsorted_segment_sum on the transposed table) gives each sample's total "
+    "distance to every cluster, (n, k).",
+    "Divide a's total by the cluster's size minus one (the sample itself is in it, at distance 0); for b, "
+    "hide the own cluster (tf.where with a one-hot mask, infinity there) before the minimum. A sample alone "
+    "in its cluster has s = 0.",
 ))
 def q2(silhouette):
     rng = np.random.default_rng(8)

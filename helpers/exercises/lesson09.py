@@ -7,9 +7,11 @@ import numpy as np
 from helpers.exercises import Wrong, as_numpy, call_learner, exercise
 
 
-@exercise(1, hint=(
-    "Flatten the image to (h*w, 3) pixels, label every pixel with assign_to_nearest(pixels, palette), "
-    "look the colours up with tf.gather(palette, labels), and reshape back to the image's shape."
+@exercise(1, hints=(
+    "Quantising is k-means' assign step with the palette as centroids: every pixel takes its nearest palette "
+    "colour.",
+    "Flatten the image to a list of pixels, (h*w, 3), so that assign_to_nearest can label each one.",
+    "tf.gather looks each label's colour up in the palette; reshape the result back to the image's shape.",
 ))
 def q1(quantize):
     rng = np.random.default_rng(9)
@@ -48,10 +50,13 @@ def _shapes():
             ("circles", *make_circles(600, noise=0.05, factor=0.4, random_state=0))]
 
 
-@exercise(2, hint=(
-    "eps is the radius of a neighbourhood, in the data's units: the moons are about 1 wide and their "
-    "samples about 0.05 apart. Too small and most samples are noise; too large and both shapes merge into "
-    "one cluster. min_samples around 5 works with eps a little under the gap between the shapes."
+@exercise(2, hints=(
+    "eps is a radius in the data's own units, and min_samples the number of samples within eps that makes a "
+    "sample a core point.",
+    "The moons are about 1 wide and neighbouring samples a few hundredths apart; the circles are similar. Too"
+    " small an eps leaves samples as noise (label -1); too large merges the two shapes into one.",
+    "Keep min_samples near 5 and try eps from 0.05 to 0.5 in a loop, printing the share of noise and the "
+    "number of clusters on both data sets; pick a value that gives two clusters and no noise on both.",
 ))
 def q2(dbscan_settings):
     from sklearn.cluster import DBSCAN
