@@ -1,5 +1,6 @@
 """The checks of lesson 03 accept the right answer and reject the mistakes learners make."""
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -135,3 +136,125 @@ def test_q2_rejects_wrong_answers(wrong, message):
     result = ex.q2.evaluate(wrong)
     assert result.outcome is Outcome.WRONG
     assert message in result.message
+
+
+# ------------------------------------------------- more learner answers, both exercises
+
+
+def l1_distance(samples, centroids):  # |x - c| summed: the nearest by another measure
+    return tf.argmin(tf.reduce_sum(tf.abs(samples[:, None, :] - centroids[None, :, :]), axis=2), axis=1)
+
+
+def kept_dims(samples, centroids):  # keepdims=True on the feature sum: labels of shape (n, 1)
+    distances = tf.reduce_sum((samples[:, None, :] - centroids[None, :, :]) ** 2, axis=2, keepdims=True)
+    return tf.argmin(distances, axis=1)
+
+
+def forgot_return(samples, centroids):
+    tf.argmin(tf.reduce_sum((samples[:, None, :] - centroids[None, :, :]) ** 2, axis=2), axis=1)
+
+
+def numpy_argmin(samples, centroids):  # right: NumPy all the way, int64 labels
+    s, c = np.asarray(samples), np.asarray(centroids)
+    return ((s[:, None, :] - c[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+
+
+def with_norm(samples, centroids):  # right: true distances (sqrt) do not change the argmin
+    return tf.argmin(tf.norm(samples[:, None, :] - centroids[None, :, :], axis=2), axis=1, output_type=tf.int32)
+
+
+def test_q1_more_right_answers():
+    for answer in (numpy_argmin, with_norm):
+        result = ex.q1.evaluate(answer)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (l1_distance, "Every label should be the nearest centroid"),
+        (kept_dims, "expected (120,)"),
+        (forgot_return, "returned None: did you forget `return`?"),
+    ],
+)
+def test_q1_rejects_more_wrong_answers(wrong, message):
+    result = ex.q1.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+
+
+def numpy_broadcast(samples, centroids):  # escapes tracing: NumPy builds the (n, k, d) array
+    s, c = np.asarray(samples), np.asarray(centroids)
+    return ((s[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+
+
+def tf_then_numpy(samples, centroids):  # TensorFlow builds (n, k, d), then one .numpy() stops tracing
+    table = tf.reduce_sum((samples[:, None, :] - centroids[None, :, :]) ** 2, axis=2).numpy()
+    return tf.constant(table)
+
+
+def numpy_first_then_tf(samples, centroids):  # NumPy inputs, TensorFlow broadcast
+    s, c = samples.numpy(), centroids.numpy()
+    return tf.reduce_sum(tf.square(tf.constant(s)[:, None, :] - c[None, :, :]), axis=2)
+
+
+@tf.function
+def compiled_broadcast(samples, centroids):
+    return tf.reduce_sum((samples[:, None, :] - centroids[None, :, :]) ** 2, axis=2)
+
+
+def numpy_expansion(samples, centroids):  # right: the expansion in NumPy, clamped, returned as an array
+    s, c = np.asarray(samples, np.float64), np.asarray(centroids, np.float64)
+    table = (s**2).sum(axis=1, keepdims=True) - 2 * s @ c.T + (c**2).sum(axis=1)
+    return np.maximum(table, 0.0)
+
+
+def einsum_expansion(samples, centroids):  # right: einsum for the cross term
+    cross = tf.einsum("nd,kd->nk", samples, centroids)
+    table = tf.reduce_sum(samples**2, 1)[:, None] - 2 * cross + tf.reduce_sum(centroids**2, 1)[None, :]
+    return tf.nn.relu(table)
+
+
+@tf.function
+def compiled_expansion(samples, centroids):  # right, and already compiled
+    return expansion(samples, centroids)
+
+
+def test_q2_more_right_answers():
+    for answer in (numpy_expansion, einsum_expansion, compiled_expansion):
+        result = ex.q2.evaluate(answer)
+        assert result.outcome is Outcome.CORRECT, result
+        assert "built no tensor or NumPy array as large as (n, k, d)" in result.message
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (numpy_broadcast, "made NumPy hold"),
+        (tf_then_numpy, "builds a TensorFlow tensor of 2,048,000 numbers"),
+        (numpy_first_then_tf, "builds a TensorFlow tensor of 2,048,000 numbers"),
+        (compiled_broadcast, "builds a TensorFlow tensor of 2,048,000 numbers"),
+        (lambda s, c: None, "returned None: did you forget `return`?"),
+        (lambda s, c: tf.matmul(s, c, transpose_b=True), "the squared distance from sample"),
+    ],
+)
+def test_q2_rejects_more_wrong_answers(wrong, message):
+    result = ex.q2.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+
+
+def test_q2_says_plainly_when_the_tensor_watch_is_unavailable(monkeypatch):
+    monkeypatch.setattr(ex, "_op_callbacks", lambda: None)  # as in a TensorFlow without the hook
+    result = ex.q2.evaluate(numpy_broadcast)
+    assert result.outcome is Outcome.CORRECT
+    assert "was NOT checked" in result.message
+    assert "no (n, k, d)" not in result.message
+
+
+def test_errors_reach_the_learner_as_advice_without_device_text():
+    result = ex.q2.evaluate(no_transpose_b)
+    assert "transpose_b=True" in result.message
+    assert "function_node" not in result.message and "/device:" not in result.message
+    result = ex.q1.evaluate(wrong_way_round)
+    assert "do not broadcast" in result.message and "function_node" not in result.message

@@ -48,6 +48,15 @@ def q1(nearest_by_broadcasting):
     return "every sample is labelled with its nearest centroid."
 
 
+def _op_callbacks():
+    """TensorFlow's op-callback module (used by tf.debugging's numeric checks), or None where it is missing."""
+    try:
+        from tensorflow.python.framework import op_callbacks
+    except ImportError:
+        return None
+    return op_callbacks if hasattr(op_callbacks, "add_op_callback") else None
+
+
 def _watch_sizes(function, samples, centroids):
     """Run ``function`` once, watching what it builds.
 
@@ -58,9 +67,8 @@ def _watch_sizes(function, samples, centroids):
     """
     import tracemalloc
 
-    try:
-        from tensorflow.python.framework import op_callbacks
-    except ImportError:  # a TensorFlow without the op-callback hook: say so instead of guessing
+    op_callbacks = _op_callbacks()
+    if op_callbacks is None:  # a TensorFlow without the op-callback hook: say so instead of guessing
         return None
     largest = [0]
 
@@ -70,13 +78,18 @@ def _watch_sizes(function, samples, centroids):
             largest[0] = max(largest[0], size or 0)
 
     function = getattr(function, "python_function", function)  # a @tf.function: its Python code, traced afresh
+    started = not tracemalloc.is_tracing()
     op_callbacks.add_op_callback(callback)
-    tracemalloc.start()
+    if started:
+        tracemalloc.start()
     try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
         call_learner(function, samples, centroids, what="distance_table(samples, centroids)")
-        numpy_peak = tracemalloc.get_traced_memory()[1]
+        numpy_peak = tracemalloc.get_traced_memory()[1] - before
     finally:
-        tracemalloc.stop()
+        if started:
+            tracemalloc.stop()
         op_callbacks.remove_op_callback(callback)
     return largest[0], numpy_peak
 
