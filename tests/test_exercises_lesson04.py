@@ -67,8 +67,8 @@ def test_q1_placeholder_is_not_attempted():
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (spread_nan, "cluster 3 is nan: is it empty? It is empty"),
-        (spread_partition, "cluster 3 is nan: is it empty?"),
+        (spread_nan, "cluster 3 is nan: it is empty, 0 samples"),
+        (spread_partition, "cluster 3 is nan: it is empty"),
         (spread_sums, "these are the sums"),
         (spread_over_all, "divided every sum by all 90 samples"),
         (spread_per_feature, "returned shape (4, 2): one value per cluster and feature"),
@@ -145,3 +145,121 @@ def test_q2_rejects_wrong_answers(wrong, message):
     result = ex.q2.evaluate(wrong)
     assert result.outcome is Outcome.WRONG
     assert message in result.message
+
+
+# ------------------------------------------------- more learner answers, both exercises
+
+
+def relabels_by_nearest(samples, labels, centroids):  # ignores the labels it is given
+    distances = tf.reduce_sum((samples[:, None, :] - centroids[None, :, :]) ** 2, axis=2)
+    return spread(samples, tf.argmin(distances, axis=1, output_type=tf.int32), centroids)
+
+
+def bincount_without_minlength(samples, labels, centroids):  # counts of length max(label) + 1 = 3
+    sums = tf.math.unsorted_segment_sum(_own(samples, labels, centroids), labels, 3)
+    return tf.math.divide_no_nan(sums, tf.cast(tf.math.bincount(labels), tf.float32))
+
+
+def mean_over_features(samples, labels, centroids):  # reduce_mean over the features instead of the sum
+    k = centroids.shape[0]
+    own = tf.reduce_mean((samples - tf.gather(centroids, labels)) ** 2, axis=1)
+    return tf.math.divide_no_nan(tf.math.unsorted_segment_sum(own, labels, k), _counts(samples, labels, k))
+
+
+def spread_forgot_return(samples, labels, centroids):
+    spread(samples, labels, centroids)
+
+
+def spread_numpy(samples, labels, centroids):  # right: NumPy, float64, bincount with minlength
+    s, c, lab = np.asarray(samples, np.float64), np.asarray(centroids, np.float64), np.asarray(labels)
+    own = ((s - c[lab]) ** 2).sum(axis=1)
+    counts = np.bincount(lab, minlength=len(c))
+    return np.bincount(lab, weights=own, minlength=len(c)) / np.maximum(counts, 1)
+
+
+def spread_loop(samples, labels, centroids):  # right: a Python loop over the clusters with boolean masks
+    values = []
+    for j in range(centroids.shape[0]):
+        members = tf.boolean_mask(samples, labels == j)
+        if members.shape[0] == 0:
+            values.append(0.0)
+        else:
+            values.append(float(tf.reduce_mean(tf.reduce_sum((members - centroids[j]) ** 2, axis=1))))
+    return values
+
+
+def test_q1_more_right_answers():
+    for answer in (spread_numpy, spread_loop):
+        result = ex.q1.evaluate(answer)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (relabels_by_nearest, "instead of the label passed in nearest_indices"),
+        (bincount_without_minlength, "returned shape (3,)"),
+        (mean_over_features, "has spread"),
+        (spread_forgot_return, "returned None: did you forget `return`?"),
+    ],
+)
+def test_q1_rejects_more_wrong_answers(wrong, message):
+    result = ex.q1.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+
+
+def test_q1_given_labels_are_not_the_nearest():
+    samples, centroids, labels, nearest = ex._given_labels()
+    assert not np.array_equal(labels.numpy(), nearest.numpy())
+    assert not np.allclose(ex._spread(samples, centroids, labels.numpy(), 4),
+                           ex._spread(samples, centroids, nearest.numpy(), 4), rtol=1e-3)
+
+
+def relocate_numpy(samples, centroids, labels):  # right: NumPy throughout, returns an array
+    s, c, lab = np.asarray(samples), np.array(centroids), np.asarray(labels)
+    empty = np.flatnonzero(np.bincount(lab, minlength=len(c)) == 0)
+    own = ((s - c[lab]) ** 2).sum(axis=1)
+    c[empty] = s[np.argsort(-own, kind="stable")[: len(empty)]]
+    return c
+
+
+def relocate_loop(samples, centroids, labels):  # right: one empty cluster at a time, with tf.Variable
+    moved = tf.Variable(centroids)
+    own = _own(samples, labels, centroids).numpy()
+    order = np.argsort(-own, kind="stable")
+    counts = np.bincount(labels.numpy(), minlength=centroids.shape[0])
+    for rank, j in enumerate(np.flatnonzero(counts == 0)):
+        moved[j].assign(samples[int(order[rank])])
+    return moved
+
+
+def relocate_forgot_return(samples, centroids, labels):
+    relocate(samples, centroids, labels)
+
+
+def relocate_int64_mix(samples, centroids, labels):  # tf.where's int64 indices added to an int32 count
+    counts = tf.math.bincount(labels, minlength=centroids.shape[0])
+    empty = tf.where(counts == 0)[:, 0] + tf.constant(0, tf.int32)
+    return tf.tensor_scatter_nd_update(centroids, empty[:, None], samples[:1])
+
+
+def test_q2_more_right_answers():
+    for answer in (relocate_numpy, relocate_loop):
+        result = ex.q2.evaluate(answer)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (relocate_forgot_return, "returned None: did you forget `return`?"),
+        (relocate_int64_mix, "int64 mixed with int32"),
+        (lambda s, c, lab: c.numpy().T, "returned shape (2, 4)"),
+    ],
+)
+def test_q2_rejects_more_wrong_answers(wrong, message):
+    result = ex.q2.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+    assert "function_node" not in result.message

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise, row_finder
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, num, row_finder
 from helpers.functions import assign_to_nearest, create_samples
 
 
@@ -26,6 +26,14 @@ def _own_squared_distances(samples, centroids, labels):
     return ((samples - own) ** 2).sum(axis=1)
 
 
+def _given_labels():
+    """The first case's samples and centroids with labels that are NOT the nearest: every third sample per cluster."""
+    samples, centroids, nearest = _with_empty_clusters(seed=1, n_far=1)
+    labels = tf.constant(np.arange(samples.shape[0]) % 3, tf.int32)  # cluster 3 still empty
+    assert np.mean(labels.numpy() != nearest.numpy()) > 0.5
+    return samples, centroids, labels, nearest
+
+
 @exercise(1, hints=(
     "A cluster's spread is the mean, over the samples labelled with it, of each sample's squared distance to "
     "that cluster's centroid. Compute one number per sample, then group the numbers by label.",
@@ -36,37 +44,54 @@ def _own_squared_distances(samples, centroids, labels):
     "least 1).",
 ))
 def q1(cluster_spread):
-    samples, centroids, labels = _with_empty_clusters(seed=1, n_far=1)
-    k = centroids.shape[0]
-    what = "cluster_spread(samples, nearest_indices, centroids) with 4 clusters, cluster 3 empty"
-    spread = as_numpy(call_learner(cluster_spread, samples, labels, centroids, what=what), what)
-    if spread.shape == (k, samples.shape[1]):
-        raise Wrong(f"{what} returned shape {spread.shape}: one value per cluster and feature. Expected ({k},): "
-                    "add up the squared differences over the features too.")
-    if spread.shape != (k,):
-        raise Wrong(f"{what} returned shape {spread.shape}; expected ({k},): one number per cluster.")
-    counts = np.bincount(labels.numpy(), minlength=k)
-    nan = np.flatnonzero(~np.isfinite(spread))
-    if nan.size:
-        j = int(nan[0])
-        empty = " It is empty: 0 samples, so 0 / 0. Guard the division and report 0." if counts[j] == 0 else ""
-        raise Wrong(f"cluster {j} is {spread[j]}: is it empty?{empty}")
-    own = _own_squared_distances(samples, centroids, labels.numpy())
-    sums = np.bincount(labels.numpy(), weights=own, minlength=k)
-    expected = sums / np.maximum(counts, 1)
-    if np.allclose(spread, expected, rtol=1e-4, atol=1e-3):
-        return "the mean squared distance per cluster, and 0 for the empty one."
-    if np.allclose(spread, sums, rtol=1e-4, atol=1e-3):
-        raise Wrong("these are the sums of squared distances; divide each by its cluster's number of samples.")
-    if np.allclose(spread, sums / len(own), rtol=1e-4, atol=1e-3):
-        raise Wrong(f"you divided every sum by all {len(own)} samples; divide by each cluster's own count.")
-    if np.allclose(spread**2, expected, rtol=1e-3, atol=1e-3) or np.allclose(
-        spread, np.bincount(labels.numpy(), weights=np.sqrt(own), minlength=k) / np.maximum(counts, 1), rtol=1e-4
-    ):
-        raise Wrong("these are distances, not squared distances: leave out the square root.")
-    j = int(np.argmax(np.abs(spread - expected)))
-    raise Wrong(f"cluster {j} ({counts[j]} samples) has spread {spread[j]:.3f}; the mean squared distance of "
-                f"its samples to centroid {j} is {expected[j]:.3f}.")
+    samples, centroids, nearest, k = *_with_empty_clusters(seed=1, n_far=1), 4
+    cases = [("with 4 clusters, cluster 3 empty", samples, nearest, None)]
+    _, _, mixed, _ = _given_labels()
+    cases.append(("with 4 clusters, cluster 3 empty, and labels that are not the nearest centroids", samples, mixed,
+                  nearest))
+    for description, samples, labels, nearest_labels in cases:
+        what = f"cluster_spread(samples, nearest_indices, centroids) {description}"
+        spread = as_numpy(call_learner(cluster_spread, samples, labels, centroids, what=what), what)
+        if spread.shape == (k, samples.shape[1]):
+            raise Wrong(f"{what} returned shape {spread.shape}: one value per cluster and feature. Expected ({k},): "
+                        "add up the squared differences over the features too.")
+        if spread.shape != (k,):
+            raise Wrong(f"{what} returned shape {spread.shape}; expected ({k},): one number per cluster.")
+        counts = np.bincount(labels.numpy(), minlength=k)
+        nan = np.flatnonzero(~np.isfinite(spread))
+        if nan.size:
+            j = int(nan[0])
+            if counts[j] == 0:
+                raise Wrong(f"cluster {j} is {num(spread[j])}: it is empty, 0 samples, so 0 / 0. Guard the division and "
+                            "report 0.")
+            raise Wrong(f"cluster {j} ({counts[j]} samples) is {num(spread[j])}; every cluster with samples has a finite "
+                        "spread. Is something divided by zero or a square root taken of a negative number?")
+        expected = _spread(samples, centroids, labels.numpy(), k)
+        if np.allclose(spread, expected, rtol=1e-4, atol=1e-3):
+            continue
+        if nearest_labels is not None and np.allclose(spread, _spread(samples, centroids, nearest_labels.numpy(), k),
+                                                      rtol=1e-4, atol=1e-3):
+            raise Wrong(f"{what}: you gave each sample its nearest centroid's label instead of the label passed in "
+                        "nearest_indices. Use the labels you are given: the spread belongs to that labelling.")
+        own = _own_squared_distances(samples, centroids, labels.numpy())
+        sums = np.bincount(labels.numpy(), weights=own, minlength=k)
+        if np.allclose(spread, sums, rtol=1e-4, atol=1e-3):
+            raise Wrong("these are the sums of squared distances; divide each by its cluster's number of samples.")
+        if np.allclose(spread, sums / len(own), rtol=1e-4, atol=1e-3):
+            raise Wrong(f"you divided every sum by all {len(own)} samples; divide by each cluster's own count.")
+        if np.allclose(spread**2, expected, rtol=1e-3, atol=1e-3) or np.allclose(
+            spread, np.bincount(labels.numpy(), weights=np.sqrt(own), minlength=k) / np.maximum(counts, 1), rtol=1e-4
+        ):
+            raise Wrong("these are distances, not squared distances: leave out the square root.")
+        j = int(np.argmax(np.abs(spread - expected)))
+        raise Wrong(f"{what}: cluster {j} ({counts[j]} samples) has spread {num(spread[j])}; the mean squared "
+                    f"distance of its samples to centroid {j} is {num(expected[j])}.")
+    return "the mean squared distance per cluster for the labels given, and 0 for the empty one."
+
+
+def _spread(samples, centroids, labels, k):
+    own = _own_squared_distances(samples, centroids, labels)
+    return np.bincount(labels, weights=own, minlength=k) / np.maximum(np.bincount(labels, minlength=k), 1)
 
 
 @exercise(2, hints=(
