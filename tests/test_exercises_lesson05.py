@@ -1,11 +1,12 @@
 """The checks of lesson 05 accept the right answer and reject the mistakes learners make."""
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
 from helpers.exercises import ____, Outcome
 from helpers.exercises import lesson05 as ex
-from helpers.functions import assign_to_nearest, update_centroids
+from helpers.functions import _assign_to_nearest, _update_centroids, assign_to_nearest, update_centroids
 
 # ----------------------------------------------------------------------- exercise 1
 
@@ -55,6 +56,57 @@ def test_q1_rejects_wrong_answers(wrong, message):
     assert message in result.message
 
 
+def by_hand_numpy(samples, initial_centroids):  # right: NumPy Lloyd steps, empty cluster kept in place
+    x, c = np.asarray(samples, np.float64), np.array(initial_centroids, np.float64)
+    for _ in range(10):
+        labels = ((x[:, None, :] - c[None]) ** 2).sum(axis=2).argmin(axis=1)
+        for j in range(len(c)):
+            if np.any(labels == j):
+                c[j] = x[labels == j].mean(axis=0)
+    return c
+
+
+def graph_loop(samples, initial_centroids):  # right: a tf.range loop inside tf.function
+    @tf.function
+    def run(samples, centroids):
+        for _ in tf.range(10):
+            centroids = _update_centroids(samples, _assign_to_nearest(samples, centroids), 4, centroids)
+        return centroids
+
+    return run(samples, initial_centroids)
+
+
+def test_q1_more_right_answers():
+    for answer in (by_hand_numpy, graph_loop):
+        result = ex.q1.evaluate(answer)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+def no_return(samples, initial_centroids):
+    iterations(10)(samples, initial_centroids)
+
+
+def previous_not_passed(samples, initial_centroids):  # previous_centroids left out: NaN for the empty cluster
+    centroids = initial_centroids
+    for _ in range(10):
+        centroids = update_centroids(samples, assign_to_nearest(samples, centroids), 4)
+    return centroids
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (no_return, "returned None: did you forget `return`?"),
+        (previous_not_passed, "pass previous_centroids"),
+        (lambda s, c: iterations(10)(s, c)[:3], "returned shape (3, 2)"),
+    ],
+)
+def test_q1_rejects_more_wrong_answers(wrong, message):
+    result = ex.q1.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+
+
 # ----------------------------------------------------------------------- exercise 2
 
 
@@ -68,6 +120,10 @@ def converged(old, new, tol):
         converged,
         lambda old, new, tol: bool(converged(old, new, tol)),
         lambda old, new, tol: float(tf.reduce_sum((new - old) ** 2)) <= tol,
+        # unusual but right: NumPy in float64 (np.bool_), tf.less_equal, a not-greater-than
+        lambda old, new, tol: np.sum((np.asarray(new, np.float64) - np.asarray(old, np.float64)) ** 2) <= tol,
+        lambda old, new, tol: tf.less_equal(tf.reduce_sum(tf.math.squared_difference(new, old)), tol),
+        lambda old, new, tol: tf.logical_not(tf.reduce_sum(tf.square(old - new)) > tol),
     ],
 )
 def test_q2_accepts_right_answers(right):
@@ -89,10 +145,41 @@ def test_q2_placeholder_is_not_attempted():
         (lambda old, new, tol: tf.norm(new - old) <= tol, "(total squared movement 4e-8) returned False; expected True"),
         (lambda old, new, tol: tf.reduce_sum(tf.square(new - old), axis=1) <= tol, "returned shape (4,)"),
         (lambda old, new, tol: tf.reduce_sum(tf.square(new - old)) > tol, "identical centroids returned False"),
-        (lambda old, new, tol: tf.reduce_sum(tf.square(new - old)), "returned 0.0; expected True or False"),
+        (lambda old, new, tol: tf.reduce_sum(tf.square(new - old)), "returned 0; expected True or False"),
     ],
 )
 def test_q2_rejects_wrong_answers(wrong, message):
     result = ex.q2.evaluate(wrong)
     assert result.outcome is Outcome.WRONG
     assert message in result.message
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda old, new, tol: tf.reduce_sum(tf.square(new - old)) < tol,
+         "exactly tol) returned False; expected True."),
+        (lambda old, new, tol: tf.reduce_all(tf.abs(new - old) <= tol), "returned False; expected True"),
+        (lambda old, new, tol: tf.reduce_sum(tf.abs(new - old)) <= tol, "returned False; expected True"),
+        (lambda old, new, tol: None, "returned None: did you forget `return`?"),
+        (lambda old, new, tol: tf.cast(tf.reduce_sum(tf.square(new - old)) <= tol, tf.int32),
+         "returned 1; expected True or False"),
+    ],
+)
+def test_q2_rejects_more_wrong_answers(wrong, message):
+    result = ex.q2.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+
+
+def test_q2_strict_comparison_fails_on_tol_zero_alone():
+    """Even an answer that special-cases tol=0.25 is caught by identical centroids with tol=0."""
+
+    def strict_unless_quarter(old, new, tol):
+        movement = tf.reduce_sum(tf.square(new - old))
+        return movement <= tol if tol == 0.25 else movement < tol
+
+    result = ex.q2.evaluate(strict_unless_quarter)
+    assert result.outcome is Outcome.WRONG
+    assert "has_converged(old, new, tol=0) with identical centroids (total squared movement 0, exactly tol)" in result.message
+    assert "compare with <=, not <" in result.message

@@ -140,8 +140,12 @@ def _dims(text):
 
 
 def _clean(text):
-    """TensorFlow's message without {{function_node ...}}, device names, [Op:...] or node tails."""
-    text = re.sub(r"\{\{function_node [^}]*\}\}", "", str(text))
+    """TensorFlow's message without {{function_node ...}}, device names, [Op:...], node tails or tracebacks."""
+    text = str(text)
+    if text.lstrip().startswith("in user code:"):  # tf.function's traceback: the last line is the error
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        text = lines[-1] if lines else text
+    text = re.sub(r"\{\{function_node [^}]*\}\}", "", text)
     text = re.sub(r"\{\{node [^}]*\}\}", "", text)
     text = re.sub(r"\s*\[Op:[^\]]*\]", "", text)
     text = re.sub(r"\s*name: [\w/.:-]*\s*$", "", text)

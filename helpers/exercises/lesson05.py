@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, nums
 from helpers.functions import _assign_to_nearest, _update_centroids, create_samples
 
 
@@ -71,7 +71,9 @@ def q1(ten_iterations):
 ))
 def q2(has_converged):
     k, d, tol = 4, 3, 1e-4
-    base = tf.random.stateless_normal((k, d), seed=(5, 5), stddev=10.0)
+    # Whole-number centroids: the moves below (0.5, 0.25, 0.125) and their squares are exact in float32 and
+    # float64, so "exactly tol" really is exactly tol whatever order the learner adds in.
+    base = tf.round(tf.random.stateless_normal((k, d), seed=(5, 5), stddev=10.0))
 
     def moved(rows, amount):
         shift = np.zeros((k, d), np.float32)
@@ -79,22 +81,32 @@ def q2(has_converged):
         return base + shift
 
     cases = [
-        ("identical centroids", base, True),
-        ("every centroid moved by 1e-4 in one feature (total squared movement 4e-8)", moved([0, 1, 2, 3], 1e-4), True),
-        ("one centroid moved by 0.009 (squared: 8.1e-5)", moved([0], 0.009), True),
-        ("one centroid moved by 0.02 (squared: 4e-4)", moved([2], 0.02), False),
-        ("every centroid moved by 0.006 (squared 3.6e-5 each, 1.44e-4 in total)", moved([0, 1, 2, 3], 0.006), False),
-        ("every centroid moved by 3", moved([0, 1, 2, 3], 3.0), False),
+        ("identical centroids", base, tol, True),
+        ("every centroid moved by 1e-4 in one feature (total squared movement 4e-8)", moved([0, 1, 2, 3], 1e-4), tol,
+         True),
+        ("one centroid moved by 0.009 (squared: 8.1e-5)", moved([0], 0.009), tol, True),
+        ("one centroid moved by 0.02 (squared: 4e-4)", moved([2], 0.02), tol, False),
+        ("every centroid moved by 0.006 (squared 3.6e-5 each, 1.44e-4 in total)", moved([0, 1, 2, 3], 0.006), tol,
+         False),
+        ("every centroid moved by 3", moved([0, 1, 2, 3], 3.0), tol, False),
+        ("one centroid moved by 0.5 (total squared movement 0.25, exactly tol)", moved([1], 0.5), 0.25, True),
+        ("every centroid moved by 0.25 (total squared movement 4 × 0.0625 = 0.25, exactly tol)",
+         moved([0, 1, 2, 3], 0.25), 0.25, True),
+        ("one centroid moved by 0.5 and one by 0.125 (total squared movement 0.265625, just above tol)",
+         moved([0], 0.5) + moved([3], 0.125) - base, 0.25, False),
+        ("identical centroids (total squared movement 0, exactly tol)", base, 0.0, True),
     ]
-    for description, new, expected in cases:
-        what = f"has_converged(old, new, tol={tol}) with {description}"
-        answer = call_learner(has_converged, base, new, tol, what=what)
+    for description, new, case_tol, expected in cases:
+        what = f"has_converged(old, new, tol={case_tol:g}) with {description}"
+        answer = call_learner(has_converged, base, new, case_tol, what=what)
         value = as_numpy(answer, what)
         if value.shape != ():
             raise Wrong(f"{what} returned shape {value.shape}; expected one True or False for all the centroids.")
         if value.dtype.kind != "b":
-            raise Wrong(f"{what} returned {value.item()!r}; expected True or False (a comparison with tol).")
+            raise Wrong(f"{what} returned {nums(value)}; expected True or False (a comparison with tol).")
         if bool(value) != expected:
+            boundary = (" The movement here equals tol exactly, and 'at most tol' includes it: compare with <=, "
+                        "not <.") if "exactly tol" in description else ""
             raise Wrong(f"{what} returned {bool(value)}; expected {expected}. Converged means the total squared "
-                        "movement of all centroids together is at most tol.")
-    return "converged when the total squared movement is at most tol, never by exact equality."
+                        f"movement of all centroids together is at most tol.{boundary}")
+    return "converged when the total squared movement is at most tol (tol itself included), never by exact equality."
