@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise, reference_squared_distances
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, num, nums, reference_squared_distances
 from helpers.functions import load_digits
 
 
@@ -57,30 +57,42 @@ def kmeans_like_centroids(samples, k):
     "(tf.math.divide_no_nan) does it, and so does tf.where.",
 ))
 def q2(standardize):
-    samples = load_digits()[0][:300]
-    constant = np.flatnonzero(samples.std(axis=0) == 0)
-    what = "standardize(digits[:300])"
-    result = as_numpy(call_learner(standardize, samples.copy(), what=what), what).astype(np.float64)
-    if result.shape != samples.shape:
-        raise Wrong(f"{what} returned shape {result.shape}; expected {samples.shape}, the same as its input.")
-    bad = np.flatnonzero(~np.isfinite(result).all(axis=0))
-    if bad.size:
-        j = int(bad[0])
-        why = (f" Every one of these samples has {samples[0, j]:g} in pixel {j}: its standard deviation is 0, "
-               "so (x - mean) / std is 0 / 0. Leave such features at 0.") if j in constant else ""
-        raise Wrong(f"feature {j} contains NaN or infinity.{why}")
-    means = result.mean(axis=0)
-    if np.abs(means).max() > 1e-3:
-        j = int(np.argmax(np.abs(means)))
-        raise Wrong(f"after standardize, feature {j} has mean {means[j]:.3f}; expected 0 for every feature. "
-                    "Subtract each feature's own mean (axis=0), not each sample's or one mean for everything.")
-    spreads = result.std(axis=0)
-    varying = np.setdiff1d(np.arange(samples.shape[1]), constant)
-    off = varying[np.abs(spreads[varying] - 1) > 5e-3]
-    if off.size:
-        j = int(off[0])
-        raise Wrong(f"after standardize, feature {j} has standard deviation {spreads[j]:.3f}; expected 1. Divide by "
-                    "each feature's own standard deviation (not its variance, not one value for all features).")
-    if constant.size and np.abs(result[:, constant]).max() > 1e-6:
-        raise Wrong(f"feature {int(constant[0])} is the same in every sample; it should become 0.")
-    return "every feature now has mean 0 and standard deviation 1; constant pixels stay 0."
+    digits = load_digits()[0][:300]
+    cases = [
+        ("standardize(digits[:300])", digits),
+        # Every pixel plus one: the constant pixels are now 1, not 0, so leaving them unchanged shows.
+        ("standardize(digits[:300] + 1), whose constant pixels are all 1", digits + np.float32(1.0)),
+    ]
+    for what, samples in cases:
+        constant = np.flatnonzero(samples.std(axis=0) == 0)
+        result = as_numpy(call_learner(standardize, samples.copy(), what=what), what).astype(np.float64)
+        if result.shape != samples.shape:
+            raise Wrong(f"{what} returned shape {result.shape}; expected {samples.shape}, the same as its input.")
+        bad = np.flatnonzero(~np.isfinite(result).all(axis=0))
+        if bad.size:
+            j = int(bad[0])
+            why = (f" Every one of these samples has {num(samples[0, j])} in pixel {j}: its standard deviation is 0, "
+                   "so (x - mean) / std is 0 / 0. Such a feature should become 0.") if j in constant else ""
+            raise Wrong(f"{what}: feature {j} contains NaN or infinity.{why}")
+        varying = np.setdiff1d(np.arange(samples.shape[1]), constant)
+        means = result.mean(axis=0)
+        if np.abs(means[varying]).max() > 1e-3:
+            j = int(varying[np.argmax(np.abs(means[varying]))])
+            raise Wrong(f"{what}: feature {j} has mean {num(means[j], 3)}; expected 0 for every feature. Subtract "
+                        "each feature's own mean (axis=0), not each sample's or one mean for everything.")
+        if constant.size:
+            off = constant[np.abs(result[:, constant]).max(axis=0) > 1e-6]
+            if off.size:
+                j = int(off[0])
+                unchanged = (" Leaving a constant feature unchanged only looks right when it is 0."
+                             if np.allclose(result[:, j], samples[:, j]) else "")
+                raise Wrong(f"{what}: feature {j} is {num(samples[0, j])} in every sample, and after standardize it is "
+                            f"{nums(np.unique(np.round(result[:, j], 4))[:3])}; it should become 0 (minus its mean, "
+                            f"0 / 0 left at 0).{unchanged}")
+        spreads = result.std(axis=0)
+        off = varying[np.abs(spreads[varying] - 1) > 5e-3]
+        if off.size:
+            j = int(off[0])
+            raise Wrong(f"{what}: feature {j} has standard deviation {num(spreads[j], 3)}; expected 1. Divide by "
+                        "each feature's own standard deviation (not its variance, not one value for all features).")
+    return "every feature now has mean 0 and standard deviation 1; constant features, 0 or not, become 0."
