@@ -59,7 +59,7 @@ def test_q1_placeholder_is_not_attempted():
     "wrong, message",
     [
         (mean_of_everything, "returned shape (3,): the mean of all samples together"),
-        (blocks_interleaved, "Does each group hold consecutive rows?"),
+        (blocks_interleaved, "A blob is 25 consecutive rows"),
         (mean_over_features, "returned shape (4, 25); expected (4, 3)"),
         (hard_coded_500, "raised InvalidArgumentError"),
         (true_centroids_instead, "row 0 is"),
@@ -126,6 +126,80 @@ def test_q2_rejects_wrong_answers(wrong, message):
     result = outcome(ex.q2, wrong)
     assert result.outcome is Outcome.WRONG
     assert message in result.message
+
+
+def blob_medians(samples, n_samples_per_cluster):
+    blocks = np.asarray(samples).reshape(-1, n_samples_per_cluster, samples.shape[1])
+    return np.median(blocks, axis=1)
+
+
+def blob_means_numpy(samples, n_samples_per_cluster):  # right: NumPy, float64
+    blocks = np.asarray(samples, np.float64).reshape(-1, n_samples_per_cluster, samples.shape[1])
+    return blocks.mean(axis=1)
+
+
+def blob_means_by_slices(samples, n_samples_per_cluster):  # right: a loop over slices, stacked
+    m = n_samples_per_cluster
+    return tf.stack([tf.reduce_mean(samples[i : i + m], axis=0) for i in range(0, samples.shape[0], m)])
+
+
+def test_q1_more_right_answers():
+    for right in (blob_means_numpy, blob_means_by_slices):
+        result = outcome(ex.q1, right)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (blob_medians, "These are the medians of the blobs"),
+        (lambda s, m: None, "returned None: did you forget `return`?"),
+        (lambda s, m: tf.reduce_mean(tf.reshape(s, (-1, m, s.shape[1])), axis=1, keepdims=True), "returned shape (4, 1, 3)"),
+        (lambda s, m: tf.transpose(blob_means(s, m)), "returned shape (3, 4)"),
+    ],
+)
+def test_q1_rejects_more_wrong_answers(wrong, message):
+    result = outcome(ex.q1, wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+    assert "consecutive" not in result.message
+
+
+def uneven_generator(sizes, n_features, embiggen_factor, seed):  # right: tf.random.Generator from the seed
+    rng = tf.random.Generator.from_seed(seed)
+    centroids = [rng.uniform((1, n_features), -embiggen_factor / 2, embiggen_factor / 2) for _ in sizes]
+    samples = [c + rng.normal((size, n_features), stddev=5.0) for c, size in zip(centroids, sizes, strict=True)]
+    return tf.concat(centroids, 0), tf.concat(samples, 0)
+
+
+def uneven_numpy(sizes, n_features, embiggen_factor, seed):  # right: NumPy's seeded Generator, cast to float32
+    rng = np.random.default_rng(seed)
+    centroids = rng.uniform(-embiggen_factor / 2, embiggen_factor / 2, (len(sizes), n_features))
+    samples = np.concatenate([c + rng.normal(0, 5.0, (size, n_features)) for c, size in zip(centroids, sizes, strict=True)])
+    return centroids.astype(np.float32), samples.astype(np.float32)
+
+
+def test_q2_more_right_answers():
+    for right in (uneven_generator, uneven_numpy):
+        result = outcome(ex.q2, right)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda *a: uneven(*a)[::-1], "look swapped"),
+        (lambda *a: None, "returned None: did you forget `return`?"),
+        (lambda s, d, e, seed: uneven(s, d, e, seed=(seed, 0)), "must be a flat pair such as (seed, 0)"),
+        (lambda s, d, e, seed: (tf.random.stateless_uniform((len(s), d), seed=seed),
+                                tf.random.stateless_normal((sum(s), d), seed=seed)), "a pair of two integers"),
+    ],
+)
+def test_q2_rejects_more_wrong_answers(wrong, message):
+    result = outcome(ex.q2, wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+    assert "function_node" not in result.message
 
 
 def test_check_prints_one_line(capsys):

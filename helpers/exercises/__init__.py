@@ -209,6 +209,9 @@ def advice_for(error) -> str:
     if found:
         return (f"{kind}: this operation does not accept {_dtype_name(found.group(1))} values: "
                 "tf.cast them to the dtype it needs (usually tf.float32 for maths, tf.int32 for indices).")
+    if "non-rectangular Python sequence" in text:
+        return (f"{kind}: a list or tuple whose items differ in length cannot become a tensor. Check what you "
+                "passed: a seed, for one, must be a flat pair such as (seed, 0), not ((seed, 0), i).")
     found = re.search(r"Cannot convert (\S+) to EagerTensor of dtype (\w+)", text)
     if found:
         return (f"{kind}: {found.group(1)} cannot join a {found.group(2)} tensor. Convert the tensor first, "

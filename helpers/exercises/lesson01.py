@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, num, nums
 from helpers.functions import create_samples
 
 
@@ -35,9 +35,17 @@ def q1(blob_means):
         rows = np.flatnonzero(~np.isclose(result, expected, atol=1e-4, rtol=1e-5).all(axis=1))
         if rows.size:
             i = int(rows[0])
-            raise Wrong(f"{what}: row {i} is {np.round(result[i], 3).tolist()}, but the mean of rows "
-                        f"{i * per} to {(i + 1) * per - 1} of samples is {np.round(expected[i], 3).tolist()}. "
-                        "Does each group hold consecutive rows?")
+            blocks = samples.numpy().astype(np.float64).reshape(k, per, d)
+            interleaved = samples.numpy().astype(np.float64).reshape(per, k, d).mean(axis=0)
+            if np.allclose(result, np.median(blocks, axis=1), atol=1e-4, rtol=1e-5):
+                why = " These are the medians of the blobs: take the mean (tf.reduce_mean)."
+            elif np.allclose(result, interleaved, atol=1e-4, rtol=1e-5):
+                why = (f" Your row {i} averages rows {i}, {i + k}, {i + 2 * k}, ...: every {k}th row. A blob is "
+                       f"{per} consecutive rows, so the reshape needs the blob axis first: (k, m, d), not (m, k, d).")
+            else:
+                why = ""
+            raise Wrong(f"{what}: row {i} is {nums(np.round(result[i], 3))}, but the mean of rows "
+                        f"{i * per} to {(i + 1) * per - 1} of samples is {nums(np.round(expected[i], 3))}.{why}")
     return "each row is the mean of one blob, for any number of blobs and samples."
 
 
@@ -59,6 +67,9 @@ def q2(create_uneven_samples):
     centroids = as_numpy(result[0], "centroids")
     samples = as_numpy(result[1], "samples")
     k, n = len(sizes), sum(sizes)
+    if centroids.shape == (n, d) and samples.shape == (k, d):
+        raise Wrong(f"{what} returned shapes {centroids.shape} and {samples.shape}: centroids and samples look "
+                    "swapped. Return the pair in the order (centroids, samples), as create_samples does.")
     if centroids.shape != (k, d):
         raise Wrong(f"centroids have shape {centroids.shape}; expected ({k}, {d}): one row per size.")
     if samples.shape != (n, d):
@@ -88,7 +99,7 @@ def q2(create_uneven_samples):
         if np.abs(block.mean(axis=0)).max() > limit:
             raise Wrong(f"the {sizes[i]} samples of cluster {i} (rows {starts[i]} to {starts[i + 1] - 1}) "
                         f"are not centred on centroids[{i}]: their mean is off by "
-                        f"{np.abs(block.mean(axis=0)).max():.1f}. Add the centroid to the noise.")
+                        f"{num(np.abs(block.mean(axis=0)).max(), 3)}. Add the centroid to the noise.")
     spread_seen = np.concatenate(noise).std()
     if not 4.0 < spread_seen < 6.0:
         raise Wrong(f"the samples spread around their centroids with standard deviation {spread_seen:.2f}; "
