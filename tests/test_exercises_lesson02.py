@@ -1,5 +1,6 @@
 """The checks of lesson 02 accept the right answer and reject the mistakes learners make."""
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -132,3 +133,82 @@ def test_q2_rejects_wrong_answers(wrong, message):
     result = ex.q2.evaluate(wrong)
     assert result.outcome is Outcome.WRONG
     assert message in result.message
+
+
+# ------------------------------------------------- more learner answers, both exercises
+
+
+def global_seed_shuffle(samples, n_clusters, seed):  # global seed instead of a stateless op: repeats, but resets
+    tf.random.set_seed(seed)
+    return tf.gather(samples, tf.random.shuffle(tf.range(samples.shape[0]))[:n_clusters])
+
+
+def numpy_permutation(samples, n_clusters, seed):  # right: NumPy's seeded Generator
+    return np.asarray(samples)[np.random.default_rng(seed).permutation(samples.shape[0])[:n_clusters]]
+
+
+def argsort_of_stateless_uniform(samples, n_clusters, seed):  # right: random keys, sorted
+    keys = tf.random.stateless_uniform((samples.shape[0],), seed=(seed, 1))
+    return tf.gather(samples, tf.argsort(keys)[:n_clusters])
+
+
+def test_q1_more_right_answers():
+    for right in (numpy_permutation, argsort_of_stateless_uniform):
+        result = ex.q1.evaluate(right)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (global_seed_shuffle, "calls tf.random.set_seed"),
+        (lambda s, k, seed: None, "returned None: did you forget `return`?"),
+        (lambda s, k, seed: tf.gather(s, tf.random.experimental.stateless_shuffle(tf.range(60), seed=seed)[:k]),
+         "a pair of two integers"),
+        (lambda s, k, seed: tf.gather(s, tf.random.experimental.stateless_shuffle(tf.range(60), seed=(seed, 0))[:k + 1]),
+         "returned shape (5, 3)"),
+    ],
+)
+def test_q1_rejects_more_wrong_answers(wrong, message):
+    result = ex.q1.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+
+
+def global_seed_uniform(samples, n_clusters, seed):
+    tf.random.set_seed(seed)
+    low, high = tf.reduce_min(samples, axis=0), tf.reduce_max(samples, axis=0)
+    return tf.random.uniform((n_clusters, samples.shape[1]), low, high)
+
+
+def numpy_uniform(samples, n_clusters, seed):  # right: NumPy, float64, broadcast low/high
+    x = np.asarray(samples)
+    return np.random.default_rng(seed).uniform(x.min(axis=0), x.max(axis=0), (n_clusters, x.shape[1]))
+
+
+def uniform_with_minval_maxval(samples, n_clusters, seed):  # right: minval/maxval vectors in one call
+    low, high = tf.reduce_min(samples, axis=0), tf.reduce_max(samples, axis=0)
+    return tf.random.stateless_uniform((n_clusters, samples.shape[1]), seed=(seed, 3), minval=low, maxval=high)
+
+
+def test_q2_more_right_answers():
+    for right in (numpy_uniform, uniform_with_minval_maxval):
+        result = ex.q2.evaluate(right)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (global_seed_uniform, "calls tf.random.set_seed"),
+        (lambda s, k, seed: None, "returned None: did you forget `return`?"),
+        (lambda s, k, seed: tf.reduce_min(s, axis=0) + tf.random.stateless_uniform((k, 2), seed=(seed, 0))
+         * (tf.reduce_max(s, axis=0) - tf.reduce_min(s, axis=0, keepdims=True)[:, :1]), "outside that feature's range"),
+        (lambda s, k, seed: tf.random.stateless_uniform((k, 2), seed=(seed, 0), dtype=tf.float64)
+         * (tf.reduce_max(s, axis=0) - tf.reduce_min(s, axis=0)), "float64 mixed with float32"),
+    ],
+)
+def test_q2_rejects_more_wrong_answers(wrong, message):
+    result = ex.q2.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise, row_finder
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, num, nums, row_finder
 
 
 def _distinct_samples(n=60, d=3):
@@ -15,6 +15,21 @@ def _move_global_random_state():
     """Draw from TensorFlow's global generator, as other code in a notebook would."""
     tf.random.uniform((3,))
     tf.random.shuffle(tf.range(5))
+
+
+def _resets_global_seed(function, *args):
+    """True when calling ``function`` makes TensorFlow's global random ops repeat (tf.random.set_seed inside)."""
+    draws = []
+    for _ in range(2):
+        _move_global_random_state()
+        call_learner(function, *args)
+        draws.append(tf.random.uniform((4,)).numpy())
+    return np.array_equal(draws[0], draws[1])
+
+
+_RESETS = ("your function calls tf.random.set_seed (or otherwise resets TensorFlow's global seed): after each "
+           "call every random op in the notebook repeats the same numbers. Leave the global seed alone and use a "
+           "stateless op with a seed pair built from `seed`.")
 
 
 @exercise(1, hints=(
@@ -38,7 +53,7 @@ def q1(choose_seeded_centroids):
         indices = []
         for i, row in enumerate(result):
             if index_of(row) is None:
-                raise Wrong(f"{what}: row {i}, {np.round(row, 3).tolist()}, is not one of the samples. "
+                raise Wrong(f"{what}: row {i}, {nums(np.round(row, 3))}, is not one of the samples. "
                             "The first guess should be real samples: gather rows of samples.")
             indices.append(index_of(row))
         repeated = sorted({i for i in indices if indices.count(i) > 1})
@@ -56,6 +71,8 @@ def q1(choose_seeded_centroids):
     picks = {tuple(chosen_indices(4, seed)) for seed in range(6)}
     if len(picks) == 1:
         raise Wrong("seeds 0 to 5 all gave the same rows: does your function use its seed?")
+    if _resets_global_seed(choose_seeded_centroids, samples, 4, 7):
+        raise Wrong(_RESETS)
     return "the same seed gives the same distinct samples; another seed, others."
 
 
@@ -83,8 +100,8 @@ def q2(choose_uniform_centroids):
         outside = np.flatnonzero((values < low[feature] - tolerance) | (values > high[feature] + tolerance))
         if outside.size:
             i = int(outside[0])
-            raise Wrong(f"feature {feature} of centroid {i} is {values[i]:.2f}, outside that feature's range "
-                        f"[{low[feature]:.2f}, {high[feature]:.2f}] in the samples. Take the minimum and "
+            raise Wrong(f"feature {feature} of centroid {i} is {num(values[i], 4)}, outside that feature's range "
+                        f"[{num(low[feature], 4)}, {num(high[feature], 4)}] in the samples. Take the minimum and "
                         "maximum of each feature (axis=0), not of all values together.")
         share_low = np.mean(values < (low[feature] + high[feature]) / 2)
         covered = (values.max() - values.min()) / (high[feature] - low[feature])
@@ -101,4 +118,6 @@ def q2(choose_uniform_centroids):
     other = as_numpy(call_learner(choose_uniform_centroids, samples, k, seed + 1), "the result")
     if np.array_equal(other, result):
         raise Wrong(f"seed={seed} and seed={seed + 1} gave the same points: is the seed used?")
+    if _resets_global_seed(choose_uniform_centroids, samples, k, seed):
+        raise Wrong(_RESETS)
     return "uniform points in each feature's range, repeatable with the seed."
