@@ -245,7 +245,7 @@ def test_q2_rejects_more_wrong_answers(wrong, message):
 
 
 def test_q2_says_plainly_when_the_tensor_watch_is_unavailable(monkeypatch):
-    monkeypatch.setattr(ex, "_op_callbacks", lambda: None)  # as in a TensorFlow without the hook
+    monkeypatch.setattr(ex, "op_callbacks", lambda: None)  # as in a TensorFlow without the hook
     result = ex.q2.evaluate(numpy_broadcast)
     assert result.outcome is Outcome.CORRECT
     assert "was NOT checked" in result.message

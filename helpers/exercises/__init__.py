@@ -350,6 +350,44 @@ def exercise(number, hints):
     return wrap
 
 
+def op_callbacks():
+    """TensorFlow's op-callback module (what tf.debugging's numeric checks use), or None where it is missing."""
+    try:
+        from tensorflow.python.framework import op_callbacks as module
+    except ImportError:
+        return None
+    return module if hasattr(module, "add_op_callback") else None
+
+
+class watch_ops:  # noqa: N801 (used as a context manager, like a function)
+    """Within ``with watch_ops() as seen:``, every TensorFlow op run eagerly or traced into a graph is noted.
+
+    ``seen.types`` holds the op types, ``seen.sizes`` the number of elements of each output whose size is
+    known. Code in NumPy or other libraries is not seen. Raises RuntimeError where TensorFlow has no hook.
+    """
+
+    def __enter__(self):
+        self._module = op_callbacks()
+        if self._module is None:
+            raise RuntimeError("this TensorFlow has no op callbacks")
+        self.types, self.sizes = set(), []
+
+        def callback(op_type, inputs, attrs, outputs, op_name=None, graph=None):
+            self.types.add(op_type)
+            for output in outputs or ():
+                size = getattr(getattr(output, "shape", None), "num_elements", lambda: None)()
+                if size is not None:
+                    self.sizes.append(size)
+
+        self._callback = callback
+        self._module.add_op_callback(callback)
+        return self
+
+    def __exit__(self, *exc):
+        self._module.remove_op_callback(self._callback)
+        return False
+
+
 def reference_squared_distances(samples, centroids):
     """(n, k) squared distances in float64 by plain broadcasting: exact, for small checker data only."""
     samples = np.asarray(samples, np.float64)

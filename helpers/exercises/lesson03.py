@@ -3,7 +3,9 @@
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise, reference_squared_distances
+from helpers.exercises import (
+    Wrong, as_numpy, call_learner, exercise, op_callbacks, reference_squared_distances, watch_ops,
+)
 from helpers.functions import choose_random_centroids, create_samples
 
 
@@ -48,15 +50,6 @@ def q1(nearest_by_broadcasting):
     return "every sample is labelled with its nearest centroid."
 
 
-def _op_callbacks():
-    """TensorFlow's op-callback module (used by tf.debugging's numeric checks), or None where it is missing."""
-    try:
-        from tensorflow.python.framework import op_callbacks
-    except ImportError:
-        return None
-    return op_callbacks if hasattr(op_callbacks, "add_op_callback") else None
-
-
 def _watch_sizes(function, samples, centroids):
     """Run ``function`` once, watching what it builds.
 
@@ -67,31 +60,22 @@ def _watch_sizes(function, samples, centroids):
     """
     import tracemalloc
 
-    op_callbacks = _op_callbacks()
-    if op_callbacks is None:  # a TensorFlow without the op-callback hook: say so instead of guessing
+    if op_callbacks() is None:  # a TensorFlow without the op-callback hook: say so instead of guessing
         return None
-    largest = [0]
-
-    def callback(op_type, inputs, attrs, outputs, op_name=None, graph=None):
-        for output in outputs or ():
-            size = getattr(getattr(output, "shape", None), "num_elements", lambda: None)()
-            largest[0] = max(largest[0], size or 0)
-
     function = getattr(function, "python_function", function)  # a @tf.function: its Python code, traced afresh
     started = not tracemalloc.is_tracing()
-    op_callbacks.add_op_callback(callback)
     if started:
         tracemalloc.start()
     try:
         tracemalloc.reset_peak()
         before = tracemalloc.get_traced_memory()[0]
-        call_learner(function, samples, centroids, what="distance_table(samples, centroids)")
+        with watch_ops() as seen:
+            call_learner(function, samples, centroids, what="distance_table(samples, centroids)")
         numpy_peak = tracemalloc.get_traced_memory()[1] - before
     finally:
         if started:
             tracemalloc.stop()
-        op_callbacks.remove_op_callback(callback)
-    return largest[0], numpy_peak
+    return max(seen.sizes, default=0), numpy_peak
 
 
 @exercise(2, hints=(
