@@ -1,5 +1,6 @@
 """The checks of lesson 09 accept the right answer and reject the mistakes learners make."""
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -50,7 +51,9 @@ def test_q1_rejects_wrong_answers(wrong, message):
 # ----------------------------------------------------------------------- exercise 2
 
 
-@pytest.mark.parametrize("settings", [(0.2, 5), (0.15, 5), [0.25, 4]])
+@pytest.mark.parametrize(
+    "settings", [(0.2, 5), (0.15, 5), [0.25, 4], (0.2, 5.0), (np.float32(0.2), np.int64(5)), (tf.constant(0.2).numpy(), 5)]
+)
 def test_q2_accepts_right_answers(settings):
     result = ex.q2.evaluate(settings)
     assert result.outcome is Outcome.CORRECT, result
@@ -68,7 +71,7 @@ def test_q2_placeholder_is_not_attempted():
         ((0.6, 5), "found 1 cluster"),
         ((0.2, 60), "of the samples noise"),
         ((-0.2, 5), "eps=-0.2 should be a positive number"),
-        ((0.2, 2.5), "min_samples=2.5 should be a whole number"),
+        ((0.2, 2.5), "min_samples=2.5 should be a whole number >= 1 (5 and 5.0 both do)"),
         (0.2, "should be a pair (eps, min_samples)"),
     ],
 )
@@ -76,3 +79,55 @@ def test_q2_rejects_wrong_answers(wrong, message):
     result = ex.q2.evaluate(wrong)
     assert result.outcome is Outcome.WRONG
     assert message in result.message
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        ((5, 0.2), "looks swapped"),
+        ((np.float32(0.03), 5), "DBSCAN(eps=0.03, min_samples=5)"),
+        ((True, 5), "eps=True should be a positive number"),
+        ((0.2, 0), "min_samples=0 should be a whole number"),
+        ((float("nan"), 5), "eps=nan should be a positive number"),
+    ],
+)
+def test_q2_rejects_more_wrong_answers(wrong, message):
+    result = ex.q2.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
+
+
+def quantize_numpy(image, palette):  # right: NumPy, float64 distances, fancy indexing
+    pixels = np.asarray(image, np.float64).reshape(-1, 3)
+    labels = ((pixels[:, None, :] - np.asarray(palette)[None]) ** 2).sum(axis=2).argmin(axis=1)
+    return np.asarray(palette)[labels].reshape(np.shape(image))
+
+
+def quantize_by_expansion(image, palette):  # right: the lesson 03 expansion on the pixels, tf.gather
+    pixels = tf.reshape(image, (-1, 3))
+    table = -2.0 * tf.matmul(pixels, palette, transpose_b=True) + tf.reduce_sum(palette**2, axis=1)
+    return tf.reshape(tf.gather(palette, tf.argmin(table, axis=1)), tf.shape(image))
+
+
+def test_q1_more_right_answers():
+    for right in (quantize_numpy, quantize_by_expansion):
+        result = ex.q1.evaluate(right)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda image, palette: None, "returned None: did you forget `return`?"),
+        (lambda image, palette: tf.gather(palette, assign_to_nearest(image, palette)), "raised"),
+        (lambda image, palette: tf.reshape(tf.gather(palette, assign_to_nearest(tf.reshape(image, (-1, 3)), palette)),
+                                           (17, 12, 3)), "returned shape (17, 12, 3)"),
+        (lambda image, palette: tf.reshape(tf.gather(palette, assign_to_nearest(tf.reshape(image, (-1, 3)),
+                                                                                palette[:, ::-1])), image.shape),
+         "but the nearest palette colour is"),  # channels reversed (BGR) when labelling
+    ],
+)
+def test_q1_rejects_more_wrong_answers(wrong, message):
+    result = ex.q1.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from helpers.exercises import Wrong, as_numpy, call_learner, exercise
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise, is_whole, num, nums
 
 
 @exercise(1, hints=(
@@ -34,13 +34,18 @@ def q1(quantize):
     in_palette = np.isclose(out[:, None, :], palette[None, :, :], atol=1e-5).all(axis=2).any(axis=1)
     if not in_palette.all():
         i = int(np.flatnonzero(~in_palette)[0])
-        raise Wrong(f"pixel {divmod(i, 17)} became {np.round(out[i], 3).tolist()}, which is not a palette colour.")
+        raise Wrong(f"pixel {divmod(i, 17)} became {nums(np.round(out[i], 3))}, which is not a palette colour.")
     wrong = np.flatnonzero(~np.isclose(result, nearest, atol=1e-5).all(axis=2).ravel())
     if wrong.size:
         i = int(wrong[0])
-        raise Wrong(f"pixel {divmod(i, 17)} became palette colour {np.round(out[i], 3).tolist()}, but the nearest "
-                    f"palette colour is {np.round(nearest.reshape(-1, 3)[i], 3).tolist()}.")
+        raise Wrong(f"pixel {divmod(i, 17)} became palette colour {nums(np.round(out[i], 3))}, but the nearest "
+                    f"palette colour is {nums(np.round(nearest.reshape(-1, 3)[i], 3))}.")
     return "every pixel takes the nearest colour of the palette."
+
+
+def _show(value):
+    """A setting as the learner wrote it, numbers without float noise (0.2 for np.float32(0.2))."""
+    return num(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else repr(value)
 
 
 def _shapes():
@@ -63,24 +68,30 @@ def q2(dbscan_settings):
     from sklearn.metrics import adjusted_rand_score
 
     if not isinstance(dbscan_settings, (tuple, list)) or len(dbscan_settings) != 2:
-        raise Wrong(f"dbscan_settings should be a pair (eps, min_samples); got {dbscan_settings!r}.")
+        raise Wrong(f"dbscan_settings should be a pair (eps, min_samples); got {_show(dbscan_settings)}.")
     eps, min_samples = dbscan_settings
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-        raise Wrong(f"eps={eps!r} should be a positive number.")
-    if isinstance(min_samples, bool) or not isinstance(min_samples, numbers.Integral) or min_samples < 1:
-        raise Wrong(f"min_samples={min_samples!r} should be a whole number >= 1.")
+    real = (lambda value: isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            and np.isfinite(float(value)))
+    if real(eps) and real(min_samples) and is_whole(eps) and eps >= 1 and 0 < min_samples < 1:
+        raise Wrong(f"dbscan_settings=({_show(eps)}, {_show(min_samples)}) looks swapped: the pair is (eps, "
+                    "min_samples), the radius first and the whole number second.")
+    if not real(eps) or not eps > 0:
+        raise Wrong(f"eps={_show(eps)} should be a positive number.")
+    if not is_whole(min_samples) or min_samples < 1:
+        raise Wrong(f"min_samples={_show(min_samples)} should be a whole number >= 1 (5 and 5.0 both do).")
+    eps, min_samples = float(eps), int(min_samples)
     for name, samples, truth in _shapes():
         labels = as_numpy(DBSCAN(eps=float(eps), min_samples=int(min_samples)).fit_predict(samples), "labels")
         noise = float(np.mean(labels == -1))
         found = len(set(labels.tolist()) - {-1})
         if noise > 0.02:
-            raise Wrong(f"on the {name}, DBSCAN(eps={eps}, min_samples={min_samples}) called {noise:.0%} of the "
+            raise Wrong(f"on the {name}, DBSCAN(eps={num(eps)}, min_samples={min_samples}) called {noise:.0%} of the "
                         "samples noise: the neighbourhoods are too small (raise eps or lower min_samples).")
         if found < 2:
-            raise Wrong(f"on the {name}, DBSCAN(eps={eps}, min_samples={min_samples}) found {found} cluster: the "
+            raise Wrong(f"on the {name}, DBSCAN(eps={num(eps)}, min_samples={min_samples}) found {found} cluster: the "
                         "neighbourhoods reach across the gap between the shapes (lower eps).")
         score = adjusted_rand_score(truth, labels)
         if score < 0.99:
-            raise Wrong(f"on the {name}, DBSCAN(eps={eps}, min_samples={min_samples}) found {found} clusters that "
+            raise Wrong(f"on the {name}, DBSCAN(eps={num(eps)}, min_samples={min_samples}) found {found} clusters that "
                         f"match the two shapes with an adjusted Rand index of {score:.2f} (1 is perfect).")
     return "both moons and both circles found, with (almost) no noise."
