@@ -25,7 +25,7 @@ def _code_lines(region):
         code = re.sub(r"\s+#.*$", "", line).strip()
         if not code or code.startswith(("#", "@")):  # a decorator names the tool the exercise asks for
             continue
-        for variant in (code, re.sub(r"^(return|yield)\s+", "", code), re.sub(r"^[\w\[\], .]+?\s*=\s*", "", code, 1)):
+        for variant in (code, re.sub(r"^(return|yield)\s+", "", code), re.sub(r"^[\w\[\], .]+?\s*=\s*", "", code, count=1)):
             variant = _squash(variant)
             if len(variant) >= MIN_CHARS:
                 lines.add(variant)

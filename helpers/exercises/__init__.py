@@ -192,10 +192,10 @@ def advice_for(error) -> str:
     if re.search(r"seed", text, re.I) and re.search(r"shape|\[2\]|pair|must have|2 elements|length", text, re.I):
         return (f"{kind}: a stateless random op needs its seed as a pair of two integers, such as "
                 "seed=(seed, 0); a single number or a longer tuple will not do.")
-    found = re.search(r"expected to be a(?:n)? " + _TF_DTYPES + r" tensor but is a(?:n)? " + _TF_DTYPES, text) or re.search(
-        r"Tensor conversion requested dtype " + _TF_DTYPES + r" for Tensor with dtype " + _TF_DTYPES, text) or re.search(
-        r"cannot compute \w+ as input #\d+\(zero-based\) was expected to be a " + _TF_DTYPES
-        + r" tensor but is a " + _TF_DTYPES, text)
+    found = (
+        re.search(r"expected to be a(?:n)? " + _TF_DTYPES + r" tensor but is a(?:n)? " + _TF_DTYPES, text)
+        or re.search(r"Tensor conversion requested dtype " + _TF_DTYPES + r" for Tensor with dtype " + _TF_DTYPES, text)
+    )
     if found:
         want, got = _dtype_name(found.group(1)), _dtype_name(found.group(2))
         if {want, got} == {"int32", "int64"}:

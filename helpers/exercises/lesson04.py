@@ -62,10 +62,10 @@ def q1(cluster_spread):
         if nan.size:
             j = int(nan[0])
             if counts[j] == 0:
-                raise Wrong(f"cluster {j} is {num(spread[j])}: it is empty, 0 samples, so 0 / 0. Guard the division and "
-                            "report 0.")
-            raise Wrong(f"cluster {j} ({counts[j]} samples) is {num(spread[j])}; every cluster with samples has a finite "
-                        "spread. Is something divided by zero or a square root taken of a negative number?")
+                raise Wrong(f"cluster {j} is {num(spread[j])}: it is empty, 0 samples, so 0 / 0. Guard the division "
+                            "and report 0.")
+            raise Wrong(f"cluster {j} ({counts[j]} samples) is {num(spread[j])}; every cluster with samples has a "
+                        "finite spread. Is something divided by zero or a square root taken of a negative number?")
         expected = _spread(samples, centroids, labels.numpy(), k)
         if np.allclose(spread, expected, rtol=1e-4, atol=1e-3):
             continue

@@ -70,8 +70,10 @@ def q2(dbscan_settings):
     if not isinstance(dbscan_settings, (tuple, list)) or len(dbscan_settings) != 2:
         raise Wrong(f"dbscan_settings should be a pair (eps, min_samples); got {_show(dbscan_settings)}.")
     eps, min_samples = dbscan_settings
-    real = (lambda value: isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-            and np.isfinite(float(value)))
+
+    def real(value):
+        return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and np.isfinite(float(value))
+
     if real(eps) and real(min_samples) and is_whole(eps) and eps >= 1 and 0 < min_samples < 1:
         raise Wrong(f"dbscan_settings=({_show(eps)}, {_show(min_samples)}) looks swapped: the pair is (eps, "
                     "min_samples), the radius first and the whole number second.")
