@@ -183,3 +183,10 @@ def test_q2_strict_comparison_fails_on_tol_zero_alone():
     assert result.outcome is Outcome.WRONG
     assert "has_converged(old, new, tol=0) with identical centroids (total squared movement 0, exactly tol)" in result.message
     assert "compare with <=, not <" in result.message
+
+
+def test_q1_prints_centroids_without_float32_noise():
+    result = ex.q1.evaluate(lambda s, c: iterations(10)(s, c) + 0.001)
+    assert result.outcome is Outcome.WRONG
+    numbers = result.message.split("is at ")[1]
+    assert "9999" not in numbers and "0000" not in numbers, result.message

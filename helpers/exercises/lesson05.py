@@ -57,8 +57,8 @@ def q1(ten_iterations):
             hint = " Is each iteration fed the centroids of the one before?" if n == 1 else ""
             raise Wrong(f"these are the centroids after {n} iteration{'s' * (n != 1)}; expected 10.{hint}")
     j = int(np.argmax(np.abs(result - trajectory[10]).max(axis=1)))
-    raise Wrong(f"centroid {j} is at {np.round(result[j], 3).tolist()}; after ten iterations of assign and update "
-                f"it should be at {np.round(trajectory[10][j], 3).tolist()}.")
+    raise Wrong(f"centroid {j} is at {nums(np.round(result[j], 3))}; after ten iterations of assign and update "
+                f"it should be at {nums(np.round(trajectory[10][j], 3))}.")
 
 
 @exercise(2, hints=(

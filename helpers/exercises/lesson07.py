@@ -102,7 +102,7 @@ def q2(cluster_sums_by_matmul):
     expected_sums = tf.math.unsorted_segment_sum(samples, labels, 4).numpy()
     expected_counts = np.bincount(labels.numpy(), minlength=4)
     if not np.allclose(counts, expected_counts):
-        raise Wrong(f"counts are {counts.tolist()}; expected {expected_counts.tolist()}.")
+        raise Wrong(f"counts are {nums(counts)}; expected {nums(expected_counts)}.")
     if not np.allclose(sums, expected_sums, rtol=1e-5, atol=1e-3):
         j = int(np.argmax(np.abs(sums - expected_sums).max(axis=1)))
         raise Wrong(f"row {j} of sums is {nums(np.round(sums[j], 3))}; the samples of cluster {j} add up to "
