@@ -224,16 +224,16 @@ def test_q2_more_right_answers():
     for answer in (numpy_expansion, einsum_expansion, compiled_expansion):
         result = ex.q2.evaluate(answer)
         assert result.outcome is Outcome.CORRECT, result
-        assert "built no tensor or NumPy array as large as (n, k, d)" in result.message
+        assert "built no TensorFlow tensor or NumPy array as large as (n, k, d)" in result.message
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
         (numpy_broadcast, "made NumPy hold"),
-        (tf_then_numpy, "builds a TensorFlow tensor of 2,048,000 numbers"),
-        (numpy_first_then_tf, "builds a TensorFlow tensor of 2,048,000 numbers"),
-        (compiled_broadcast, "builds a TensorFlow tensor of 2,048,000 numbers"),
+        (tf_then_numpy, "builds a TensorFlow tensor of 8,192,000 numbers"),
+        (numpy_first_then_tf, "builds a TensorFlow tensor of 8,192,000 numbers"),
+        (compiled_broadcast, "builds a TensorFlow tensor of 8,192,000 numbers"),
         (lambda s, c: None, "returned None: did you forget `return`?"),
         (lambda s, c: tf.matmul(s, c, transpose_b=True), "the squared distance from sample"),
     ],

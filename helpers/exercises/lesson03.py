@@ -114,7 +114,7 @@ def q2(distance_table):
     if table.min() < 0:
         raise Wrong(f"on samples near (1000, 1000) the table holds {table.min():.4f}. In float32 the expansion "
                     "cancels badly far from the origin and can dip below zero; clamp with tf.maximum(..., 0.0).")
-    n, k, d = 2000, 16, 64
+    n, k, d = 2000, 64, 64
     wide = tf.random.stateless_normal((n, d), seed=(4, 4))
     watched = _watch_sizes(distance_table, wide, wide[:k])
     if watched is None:
@@ -126,9 +126,9 @@ def q2(distance_table):
         raise Wrong(f"for n={n}, k={k}, d={d} your function builds a TensorFlow tensor of {largest:,} numbers, as "
                     f"large as (n, k, d). For 70,000 MNIST images (784 features) and 10 centroids that is 2 GB; the "
                     "expansion needs only (n, k) numbers.")
-    if numpy_peak >= 2 * big:  # 2 bytes per number: float16 and up
+    if numpy_peak >= big:  # 1 byte per number: any dtype, bool and int8 included
         raise Wrong(f"for n={n}, k={k}, d={d} your function made NumPy hold {numpy_peak / 1e6:.0f} MB at once, "
                     f"as much as an (n, k, d) array ({big:,} numbers). Leaving TensorFlow for NumPy does not make "
                     "the broadcast smaller; the expansion needs only (n, k) numbers.")
-    return ("squared distances by the expansion, never negative; on n=2000, k=16, d=64 it built no tensor or "
-            "NumPy array as large as (n, k, d).")
+    return (f"squared distances by the expansion, never negative; on n={n}, k={k}, d={d} it built no TensorFlow "
+            "tensor or NumPy array as large as (n, k, d).")
