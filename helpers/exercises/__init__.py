@@ -330,7 +330,7 @@ class Exercise:
         else:
             return f"💡 {self.name} has hints 1 to {count}; hint({level!r}) is not one of them."
         more = (f" (Run ex.q{self.number}.hint() again for hint {level + 1}.)" if level < count
-                else " (That is the last hint; the worked answer is in the solutions notebook.)")
+                else " (That is the last hint.)")
         return f"💡 Hint {level} of {count} for {self.name}: {self.hints[level - 1]}{more}"
 
     def _not_attempted(self):
