@@ -226,6 +226,11 @@ def _short(value):
     """input check for every function below: a value as an error message shows it, never
     more than about ``_MAX_SHOWN`` characters (a million-entry list is not printed)."""
     if hasattr(value, "shape") and hasattr(value, "dtype"):  # arrays, tensors, pandas objects
+        try:
+            if tuple(value.shape) == ():  # NumPy scalars, 0-d arrays and tensors: the number itself
+                return _short(np.asarray(value).item())
+        except Exception:  # a 0-d object NumPy cannot read: described below
+            pass
         return f"<{type(value).__name__} of shape {tuple(value.shape)} and dtype {value.dtype}>"
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
         value = int(value)
@@ -558,10 +563,11 @@ def plot_clusters(
                 f"centroids should have shape (n_clusters >= 1, {samples.shape[1]}) to match all_samples; "
                 f"got {centres.shape}. Pass centroids=None to draw none."
             )
+    if n_samples_per_cluster is not None:  # checked even where labels win over it
+        per = _check_count("n_samples_per_cluster", n_samples_per_cluster, minimum=1)
     if labels is not None:
         groups = _check_label_vector("labels", labels, n_samples=samples.shape[0], n_samples_name="all_samples")
     elif n_samples_per_cluster is not None:
-        per = _check_count("n_samples_per_cluster", n_samples_per_cluster, minimum=1)
         groups = np.arange(samples.shape[0]) // min(per, samples.shape[0])
     else:
         groups = np.zeros(samples.shape[0], dtype=np.int64)
@@ -614,8 +620,11 @@ def _shade_regions(ax, samples, centres, colours, resolution=300):
 
     points = np.concatenate([samples[:, :2], centres[:, :2]]).astype(np.float64)
     low, high = points.min(axis=0), points.max(axis=0)
-    # A margin of 5% of the span, and never so small that float64 cannot tell the edges apart.
-    margin = 0.05 * np.maximum(high - low, 1e-6 * np.maximum(1.0, np.abs(points).max(axis=0)))
+    # A margin of 5% of the span. An axis where all points (nearly) agree gets the other axis's
+    # span, or a millionth of its size (float64 still tells the edges apart), or 1 at 0.
+    span, size = high - low, 1e-6 * np.abs(points).max(axis=0)
+    wide = max(span.max(), size.max()) or 1.0
+    margin = 0.05 * np.where(span > size, span, wide)
     low, high = low - margin, high + margin
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
     # Divided by a power of two, which is exact: the squares neither overflow (data near 1e300)
@@ -1298,14 +1307,14 @@ def plot_images(images, titles=None, *, shape=(8, 8), n_columns=10, size=1.2, cm
     n_columns : int >= 1, keyword-only
     size : float > 0, keyword-only
         Inches per image; the whole figure is at most 200 inches wide and high.
-    cmap : str or matplotlib Colormap, keyword-only
-        Dark ink on a light background by default.
+    cmap : str, matplotlib Colormap or None, keyword-only
+        Dark ink on a light background by default; None is matplotlib's default.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
+    import matplotlib.colors
     import matplotlib.pyplot as plt
 
     if (not isinstance(shape, (tuple, list)) and not (isinstance(shape, np.ndarray) and shape.ndim == 1)) or len(
@@ -1326,17 +1335,17 @@ def plot_images(images, titles=None, *, shape=(8, 8), n_columns=10, size=1.2, cm
     n_columns = _check_count("n_columns", n_columns, minimum=1)
     size = _check_real("size", size, above=0, maximum=_MAX_FIGURE_INCHES)
     if titles is not None:
-        if isinstance(titles, (str, bytes)) or not hasattr(titles, "__len__") or not hasattr(titles, "__getitem__"):
+        if isinstance(titles, (str, bytes)) or np.ndim(titles) != 1 or not hasattr(titles, "__getitem__"):
             raise TypeError(f"titles should be a list of {len(pictures)} strings, one per image; got {_short(titles)}.")
         if len(titles) != len(pictures):
             raise ValueError(
-                f"titles has {len(titles)} entries; it should have one per image ({len(pictures)})."
+                f"titles has {len(titles)} entries; it should have one per image (images has {len(pictures)} rows)."
             )
         titles = [str(titles[index]) for index in range(len(pictures))]
     if isinstance(cmap, str):
         if cmap not in matplotlib.colormaps:
             raise ValueError(f"cmap={_short(cmap)} is not a matplotlib colormap name; try 'gray_r' or 'viridis'.")
-    elif not isinstance(cmap, matplotlib.colors.Colormap):
+    elif cmap is not None and not isinstance(cmap, matplotlib.colors.Colormap):
         raise TypeError(f"cmap should be a colormap name or a matplotlib Colormap; got {_short(cmap)}.")
     n_rows = max(1, -(-len(pictures) // n_columns))
     columns = min(n_columns, len(pictures))
