@@ -17,7 +17,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from helpers._quiet import tf
-from helpers.functions import _as_array, _assign_to_nearest, cluster_colours, create_samples, kmeans, plot_clusters
+from helpers.functions import (
+    _MAX_SEED,
+    _as_array,
+    _assign_to_nearest,
+    _check_count,
+    _check_real,
+    _numeric_array,
+    cluster_colours,
+    create_samples,
+    kmeans,
+    plot_clusters,
+)
 
 
 def project_to_2d(samples):
@@ -31,6 +42,20 @@ def project_to_2d(samples):
     return (samples - mean) @ axes, mean, axes
 
 
+def _check_own_samples(samples):
+    """input check for KMeansExplorer: the user's samples as an (n >= 2, d >= 2) array of numbers
+    (kmeans checks the values); one feature cannot be drawn as a plane."""
+    array = _numeric_array("samples", samples)
+    if array.ndim != 2 or len(array) < 2:
+        raise ValueError(f"samples should have shape (n_samples >= 2, n_features); got {array.shape}.")
+    if array.shape[1] < 2:
+        raise ValueError(
+            f"samples has {array.shape[1]} feature(s) (shape {array.shape}); the explorer draws at least 2. "
+            "For one feature, add a column of zeros: np.c_[x, np.zeros(len(x))]."
+        )
+    return array
+
+
 class KMeansExplorer:
     """Step through k-means on generated blobs or on your own samples.
 
@@ -41,7 +66,11 @@ class KMeansExplorer:
         (the spread slider applies), so that a wrong k can be seen.
     n_clusters, seed, spread, init, max_iter
         Starting values of the controls (``spread`` is ``embiggen_factor``). The seed picks
-        the start; the generated data always comes from ``data_seed``.
+        the start; the generated data always comes from ``data_seed``. Within the controls'
+        ranges: ``n_clusters`` in [1, 10], ``spread`` in [5, 150], ``init`` ``"random"`` or
+        ``"k-means++"``, ``max_iter`` in [1, 1000], seeds in [0, 2**31 - 1].
+    n_blobs : int in [1, 20]
+        How many blobs the generated data has.
 
     Attributes
     ----------
@@ -55,6 +84,16 @@ class KMeansExplorer:
 
     def __init__(self, samples=None, *, n_clusters=3, seed=0, spread=70.0, init="random", max_iter=30, n_blobs=4,
                  data_seed=700):
+        if samples is not None:
+            samples = _check_own_samples(samples)
+        n_clusters = _check_count("n_clusters", n_clusters, minimum=1, maximum=10)  # the k slider's range
+        seed = _check_count("seed", seed, minimum=0, maximum=_MAX_SEED)
+        spread = _check_real("spread", spread, minimum=5, maximum=150)  # the spread slider's range
+        if not isinstance(init, str) or init not in ("random", "k-means++"):
+            raise ValueError(f"init={init!r:.60} should be 'random' or 'k-means++'.")
+        max_iter = _check_count("max_iter", max_iter, minimum=1, maximum=1000)  # one slider step each
+        n_blobs = _check_count("n_blobs", n_blobs, minimum=1, maximum=20)
+        data_seed = _check_count("data_seed", data_seed, minimum=0, maximum=_MAX_SEED)
         self.own_samples = None if samples is None else _as_array("samples", samples).astype(np.float32)
         if self.own_samples is not None and (self.own_samples.ndim != 2 or len(self.own_samples) < 2):
             raise ValueError(f"samples should have shape (n_samples >= 2, n_features); got {self.own_samples.shape}.")
@@ -94,7 +133,7 @@ class KMeansExplorer:
     def _recompute(self, change=None):
         self.samples = self._samples()
         k = min(self.controls["k"].value, len(self.samples))
-        seed = max(0, int(self.controls["seed"].value))
+        seed = min(max(0, int(self.controls["seed"].value)), _MAX_SEED)  # the seed box takes any int
         self.result = kmeans(self.samples, k, init=self.controls["init"].value, n_init=1,
                              max_iter=self.max_iter, seed=seed)
         self.runs += 1

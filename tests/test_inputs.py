@@ -493,3 +493,37 @@ def test_fuzz_every_outcome_is_a_result_or_an_error_naming_the_parameter(functio
 def _repr(value):
     text = repr(value)
     return text[:80]
+
+
+# ------------------------------------------------------------------------- explorer
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    (dict(samples=scipy.sparse.csr_matrix(np.eye(3))), "samples should be an array of numbers; got a scipy.sparse"),
+    (dict(samples=np.zeros((5, 1))), "samples has 1 feature(s) (shape (5, 1)); the explorer draws at least 2."),
+    (dict(samples=np.zeros((1, 2))), "samples should have shape (n_samples >= 2, n_features); got (1, 2)."),
+    (dict(samples=[[0.0, np.nan], [1.0, 1.0]]), "samples contains 1 NaN"),
+    (dict(n_clusters=50), "n_clusters=50 should be <= 10."),
+    (dict(n_clusters=0), "n_clusters=0 should be >= 1."),
+    (dict(seed=-1), "seed=-1 should be >= 0."),
+    (dict(seed=2**40), "seed=1099511627776 should be <= 2147483647."),
+    (dict(spread=1e9), "spread=1e+09 should be <= 150."),
+    (dict(spread=float("nan")), "spread=nan should be finite."),
+    (dict(init="kmeans++"), "init='kmeans++' should be 'random' or 'k-means++'."),
+    (dict(max_iter=10**12), "max_iter=1000000000000 should be <= 1000."),
+    (dict(n_blobs=10**9), "n_blobs=1000000000 should be <= 20."),
+    (dict(data_seed=None), "data_seed=None should be an integer"),
+])
+def test_explorer_names_the_argument_it_cannot_use(kwargs, expected):
+    from helpers.explorer import KMeansExplorer
+
+    assert expected in raised(lambda: KMeansExplorer(**kwargs))
+
+
+def test_explorer_seed_box_takes_any_integer():
+    from helpers.explorer import KMeansExplorer
+
+    explorer = KMeansExplorer(np.random.default_rng(0).normal(size=(30, 2)), n_clusters=2)
+    for typed in (-5, 2**40):
+        explorer.controls["seed"].value = typed  # an IntText: the learner can type anything
+        assert explorer.result.centroids.shape == (2, 2)
