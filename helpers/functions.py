@@ -220,6 +220,8 @@ def _check_labels(nearest_indices, n_samples, n_clusters):
 # and the rule; it never formats a whole array, so it stays a line or two long.
 
 _MAX_SHOWN = 60  # input check for every function below: characters of a value shown in a message
+_INTEGER_TYPES = (int, np.integer)  # input check for every function below (bool is refused apart)
+_REAL_TYPES = (int, float, np.integer, np.floating)  # input check for every function below
 
 
 def _short(value):
@@ -232,7 +234,7 @@ def _short(value):
         except Exception:  # a 0-d object NumPy cannot read: described below
             pass
         return f"<{type(value).__name__} of shape {tuple(value.shape)} and dtype {value.dtype}>"
-    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+    if isinstance(value, _INTEGER_TYPES) and not isinstance(value, (bool, np.bool_)):
         value = int(value)
         if value.bit_length() > 128:
             return f"{'-' if value < 0 else ''}(an integer of about {int(value.bit_length() * 0.30103) + 1} digits)"
@@ -253,7 +255,7 @@ def _check_count(name, value, *, minimum=None, maximum=None):
         value = value.numpy()
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, _INTEGER_TYPES):
         raise TypeError(f"{name}={_short(value)} should be an integer; got {type(value).__name__}.")
     value = int(value)
     if minimum is not None and value < minimum:
@@ -269,13 +271,14 @@ def _check_real(name, value, *, minimum=None, maximum=None, above=None):
         value = value.numpy()
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, _REAL_TYPES):
         raise TypeError(f"{name}={_short(value)} should be a number; got {type(value).__name__}.")
     try:
         value = float(value)
     except OverflowError:  # a Python int beyond float64
-        raise ValueError(f"{name}={_short(value)} should be <= {maximum:g}.") from None
-    if not math.isfinite(value):
+        limit = "a finite float (below 1.8e308)" if maximum is None else f"<= {maximum:g}"
+        raise ValueError(f"{name}={_short(value)} should be {limit}.") from None
+    if not np.isfinite(value):
         raise ValueError(f"{name}={value} should be finite.")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name}={value} should be >= {minimum}.")
@@ -316,12 +319,12 @@ def _numeric_array(name, values, *, allow_bool=False, keep_big_integers=False):
     if array.dtype.kind == "O":
         flat = array.ravel()
         for index, entry in enumerate(flat):
-            if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, numbers.Real):
+            if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, _REAL_TYPES):
                 where = tuple(int(i) for i in np.unravel_index(index, array.shape)) if array.ndim > 1 else index
                 raise TypeError(
                     f"{name} should hold numbers; got {_short(entry)} ({type(entry).__name__}) at index {where}."
                 )
-        if keep_big_integers and all(isinstance(entry, numbers.Integral) for entry in flat):
+        if keep_big_integers and all(isinstance(entry, _INTEGER_TYPES) for entry in flat):
             return array  # Python ints that fit no 64-bit type: the label checks name the first
         try:
             array = array.astype(np.float64)
@@ -360,7 +363,7 @@ def _check_label_vector(name, values, *, n_samples=None, n_samples_name="n_sampl
     first offending value as the user gave it (2**63 as 9223372036854775808, inf as inf)."""
     rule = f"{name} should hold integers >= 0"
     if isinstance(values, (list, tuple)) and all(
-        isinstance(entry, numbers.Integral) and not isinstance(entry, (bool, np.bool_)) for entry in values
+        isinstance(entry, _INTEGER_TYPES) and not isinstance(entry, (bool, np.bool_)) for entry in values
     ):  # Python ints as they are: NumPy would turn [0, 2**63] into floats
         for index, entry in enumerate(values):
             if entry < 0:
