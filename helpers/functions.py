@@ -354,6 +354,18 @@ def _check_finite(name, array):
     return array
 
 
+def _check_span(name, array, axis=None):
+    """input check for plot_clusters and plot_images: max - min of the values (along ``axis``)
+    is finite, or no axis, colour scale or grid can be made from them."""
+    with np.errstate(over="ignore"):
+        span = np.ptp(array, axis=axis)
+    if not np.all(np.isfinite(span)):
+        raise ValueError(
+            f"{name} spans more than float64 holds (its largest minus its smallest value overflows, from "
+            f"{array.min():.3g} to {array.max():.3g}); rescale it, for example divide it by its largest value."
+        )
+
+
 _MAX_LABEL = 2**63 - 1  # input check for plot_clusters and cluster_purity: labels fit in int64
 
 
@@ -566,6 +578,10 @@ def plot_clusters(
                 f"centroids should have shape (n_clusters >= 1, {samples.shape[1]}) to match all_samples; "
                 f"got {centres.shape}. Pass centroids=None to draw none."
             )
+    if centres is None:
+        _check_span("all_samples", samples, axis=0)
+    else:
+        _check_span("all_samples (with centroids)", np.concatenate([samples, centres]), axis=0)
     if n_samples_per_cluster is not None:  # checked even where labels win over it
         per = _check_count("n_samples_per_cluster", n_samples_per_cluster, minimum=1)
     if labels is not None:
@@ -1335,6 +1351,7 @@ def plot_images(images, titles=None, *, shape=(8, 8), n_columns=10, size=1.2, cm
     if not 1 <= len(pictures) <= _MAX_IMAGES:
         raise ValueError(f"images has {len(pictures)} rows; between 1 and {_MAX_IMAGES} images can be drawn "
                          "(pass a slice such as images[:100]).")
+    _check_span("images", pictures)
     n_columns = _check_count("n_columns", n_columns, minimum=1)
     size = _check_real("size", size, above=0, maximum=_MAX_FIGURE_INCHES)
     if titles is not None:

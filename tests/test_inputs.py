@@ -287,6 +287,8 @@ def test_plot_clusters_refuses_labels_it_would_lose_or_truncate(labels, expected
     (lambda: plot_clusters(TWO, [[0.0, np.inf]]), "centroids contains 1 NaN or infinite value(s)"),
     (lambda: plot_clusters(TWO, np.zeros((0, 2))), "centroids should have shape (n_clusters >= 1, 2)"),
     (lambda: plot_clusters(TWO, np.zeros((1, 3))), "centroids should have shape (n_clusters >= 1, 2)"),
+    (lambda: plot_clusters([[1e308, 0.0], [-1e308, 1.0]], None), "all_samples spans more than float64 holds"),
+    (lambda: plot_clusters([[1e308, 0.0]], [[-1e308, 1.0]]), "all_samples (with centroids) spans more than float64"),
     (lambda: plot_clusters(TWO, None, 0), "n_samples_per_cluster=0 should be >= 1."),
     (lambda: plot_clusters(TWO, None, 1.5), "n_samples_per_cluster=1.5 should be an integer"),
     (lambda: plot_clusters(TWO, None, ax="left"), "ax should be a matplotlib Axes"),
@@ -400,6 +402,7 @@ def test_plot_images_checks_its_options(kwargs, expected):
     (np.zeros((10**4, 64)), "images has 10000 rows; between 1 and 500"),
     (np.zeros((3, 8, 8)), "images should have shape (m, 64) for shape=(8, 8); got (3, 8, 8). One image per row"),
     (np.full((2, 64), np.nan), "images contains 128 NaN or infinite value(s), the first NaN"),
+    (np.array([[-1e308] * 32 + [1e308] * 32]), "images spans more than float64 holds"),
 ])
 def test_plot_images_names_images_it_cannot_draw(images, expected):
     assert expected in raised(lambda: plot_images(images))
