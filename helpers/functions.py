@@ -1262,9 +1262,10 @@ def cluster_purity(cluster_labels, true_labels):
     true_labels : array-like of shape (n,), integers >= 0
         Integers up to 2**63 - 1, of any integer dtype (or whole floats, or booleans).
         Only which labels are equal matters: they are renumbered 0, 1, ... first
-        (``np.unique``), so labels such as 70000 or 2**40 cost no more than 0 to 9, and
-        the contingency table is never larger than the number of (cluster, class) pairs
-        there are; memory grows with n, not with the largest label.
+        (``np.unique``), so labels such as 70000 or 2**40 cost no more than 0 to 9. The
+        lesson's dense (clusters × classes) table is used while it has at most
+        ``max(4 n, 1024)`` cells; beyond, only the (cluster, class) pairs that occur are
+        counted. Memory grows with n, never with the largest label.
 
     Returns
     -------
