@@ -16,19 +16,10 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers.functions import _MAX_SEED, _check_count, _check_real, _numeric_array  # the input checks
+
 from helpers._quiet import tf
-from helpers.functions import (
-    _MAX_SEED,
-    _as_array,
-    _assign_to_nearest,
-    _check_count,
-    _check_real,
-    _numeric_array,
-    cluster_colours,
-    create_samples,
-    kmeans,
-    plot_clusters,
-)
+from helpers.functions import _as_array, _assign_to_nearest, cluster_colours, create_samples, kmeans, plot_clusters
 
 
 def project_to_2d(samples):
