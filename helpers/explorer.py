@@ -16,8 +16,6 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.functions import _MAX_SEED, _check_count, _check_real, _numeric_array  # the input checks
-
 from helpers._quiet import tf
 from helpers.functions import _as_array, _assign_to_nearest, cluster_colours, create_samples, kmeans, plot_clusters
 
@@ -33,18 +31,35 @@ def project_to_2d(samples):
     return (samples - mean) @ axes, mean, axes
 
 
-def _check_own_samples(samples):
-    """input check for KMeansExplorer: the user's samples as an (n >= 2, d >= 2) array of numbers
-    (kmeans checks the values); one feature cannot be drawn as a plane."""
-    array = _numeric_array("samples", samples)
-    if array.ndim != 2 or len(array) < 2:
-        raise ValueError(f"samples should have shape (n_samples >= 2, n_features); got {array.shape}.")
-    if array.shape[1] < 2:
-        raise ValueError(
-            f"samples has {array.shape[1]} feature(s) (shape {array.shape}); the explorer draws at least 2. "
-            "For one feature, add a column of zeros: np.c_[x, np.zeros(len(x))]."
-        )
-    return array
+_MAX_SEED = 2**31 - 1  # as helpers.functions: seeds are in [0, 2**31 - 1]
+
+
+def _checked_arguments(samples, n_clusters, seed, spread, init, max_iter, n_blobs, data_seed):
+    """input check for KMeansExplorer: its arguments within its controls' ranges (a slider would
+    clamp an out-of-range value silently), each error naming the argument the user passed."""
+    from helpers.functions import _check_count, _check_real, _numeric_array  # the course's input checks
+
+    if samples is not None:  # the user's (n >= 2, d >= 2) samples; kmeans checks the values
+        samples = _numeric_array("samples", samples)
+        if samples.ndim != 2 or len(samples) < 2:
+            raise ValueError(f"samples should have shape (n_samples >= 2, n_features); got {samples.shape}.")
+        if samples.shape[1] < 2:
+            raise ValueError(
+                f"samples has {samples.shape[1]} feature(s) (shape {samples.shape}); the explorer draws at least 2. "
+                "For one feature, add a column of zeros: np.c_[x, np.zeros(len(x))]."
+            )
+    if not isinstance(init, str) or init not in ("random", "k-means++"):
+        raise ValueError(f"init={init!r:.60} should be 'random' or 'k-means++'.")
+    return (
+        samples,
+        _check_count("n_clusters", n_clusters, minimum=1, maximum=10),  # the k slider's range
+        _check_count("seed", seed, minimum=0, maximum=_MAX_SEED),
+        _check_real("spread", spread, minimum=5, maximum=150),  # the spread slider's range
+        init,
+        _check_count("max_iter", max_iter, minimum=1, maximum=1000),  # one slider step each
+        _check_count("n_blobs", n_blobs, minimum=1, maximum=20),
+        _check_count("data_seed", data_seed, minimum=0, maximum=_MAX_SEED),
+    )
 
 
 class KMeansExplorer:
@@ -75,16 +90,8 @@ class KMeansExplorer:
 
     def __init__(self, samples=None, *, n_clusters=3, seed=0, spread=70.0, init="random", max_iter=30, n_blobs=4,
                  data_seed=700):
-        if samples is not None:
-            samples = _check_own_samples(samples)
-        n_clusters = _check_count("n_clusters", n_clusters, minimum=1, maximum=10)  # the k slider's range
-        seed = _check_count("seed", seed, minimum=0, maximum=_MAX_SEED)
-        spread = _check_real("spread", spread, minimum=5, maximum=150)  # the spread slider's range
-        if not isinstance(init, str) or init not in ("random", "k-means++"):
-            raise ValueError(f"init={init!r:.60} should be 'random' or 'k-means++'.")
-        max_iter = _check_count("max_iter", max_iter, minimum=1, maximum=1000)  # one slider step each
-        n_blobs = _check_count("n_blobs", n_blobs, minimum=1, maximum=20)
-        data_seed = _check_count("data_seed", data_seed, minimum=0, maximum=_MAX_SEED)
+        samples, n_clusters, seed, spread, init, max_iter, n_blobs, data_seed = _checked_arguments(
+            samples, n_clusters, seed, spread, init, max_iter, n_blobs, data_seed)
         self.own_samples = None if samples is None else _as_array("samples", samples).astype(np.float32)
         if self.own_samples is not None and (self.own_samples.ndim != 2 or len(self.own_samples) < 2):
             raise ValueError(f"samples should have shape (n_samples >= 2, n_features); got {self.own_samples.shape}.")
