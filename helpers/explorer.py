@@ -31,6 +31,37 @@ def project_to_2d(samples):
     return (samples - mean) @ axes, mean, axes
 
 
+_MAX_SEED = 2**31 - 1  # as helpers.functions: seeds are in [0, 2**31 - 1]
+
+
+def _checked_arguments(samples, n_clusters, seed, spread, init, max_iter, n_blobs, data_seed):
+    """input check for KMeansExplorer: its arguments within its controls' ranges (a slider would
+    clamp an out-of-range value silently), each error naming the argument the user passed."""
+    from helpers.functions import _check_count, _check_real, _numeric_array  # the course's input checks
+
+    if samples is not None:  # the user's (n >= 2, d >= 2) samples; kmeans checks the values
+        samples = _numeric_array("samples", samples)
+        if samples.ndim != 2 or len(samples) < 2:
+            raise ValueError(f"samples should have shape (n_samples >= 2, n_features); got {samples.shape}.")
+        if samples.shape[1] < 2:
+            raise ValueError(
+                f"samples has {samples.shape[1]} feature(s) (shape {samples.shape}); the explorer draws at least 2. "
+                "For one feature, add a column of zeros: np.c_[x, np.zeros(len(x))]."
+            )
+    if not isinstance(init, str) or init not in ("random", "k-means++"):
+        raise ValueError(f"init={init!r:.60} should be 'random' or 'k-means++'.")
+    return (
+        samples,
+        _check_count("n_clusters", n_clusters, minimum=1, maximum=10),  # the k slider's range
+        _check_count("seed", seed, minimum=0, maximum=_MAX_SEED),
+        _check_real("spread", spread, minimum=5, maximum=150),  # the spread slider's range
+        init,
+        _check_count("max_iter", max_iter, minimum=1, maximum=1000),  # one slider step each
+        _check_count("n_blobs", n_blobs, minimum=1, maximum=20),
+        _check_count("data_seed", data_seed, minimum=0, maximum=_MAX_SEED),
+    )
+
+
 class KMeansExplorer:
     """Step through k-means on generated blobs or on your own samples.
 
@@ -41,7 +72,11 @@ class KMeansExplorer:
         (the spread slider applies), so that a wrong k can be seen.
     n_clusters, seed, spread, init, max_iter
         Starting values of the controls (``spread`` is ``embiggen_factor``). The seed picks
-        the start; the generated data always comes from ``data_seed``.
+        the start; the generated data always comes from ``data_seed``. Within the controls'
+        ranges: ``n_clusters`` in [1, 10], ``spread`` in [5, 150], ``init`` ``"random"`` or
+        ``"k-means++"``, ``max_iter`` in [1, 1000], seeds in [0, 2**31 - 1].
+    n_blobs : int in [1, 20]
+        How many blobs the generated data has.
 
     Attributes
     ----------
@@ -55,6 +90,8 @@ class KMeansExplorer:
 
     def __init__(self, samples=None, *, n_clusters=3, seed=0, spread=70.0, init="random", max_iter=30, n_blobs=4,
                  data_seed=700):
+        samples, n_clusters, seed, spread, init, max_iter, n_blobs, data_seed = _checked_arguments(
+            samples, n_clusters, seed, spread, init, max_iter, n_blobs, data_seed)
         self.own_samples = None if samples is None else _as_array("samples", samples).astype(np.float32)
         if self.own_samples is not None and (self.own_samples.ndim != 2 or len(self.own_samples) < 2):
             raise ValueError(f"samples should have shape (n_samples >= 2, n_features); got {self.own_samples.shape}.")
@@ -94,7 +131,7 @@ class KMeansExplorer:
     def _recompute(self, change=None):
         self.samples = self._samples()
         k = min(self.controls["k"].value, len(self.samples))
-        seed = max(0, int(self.controls["seed"].value))
+        seed = min(max(0, int(self.controls["seed"].value)), _MAX_SEED)  # the seed box takes any int
         self.result = kmeans(self.samples, k, init=self.controls["init"].value, n_init=1,
                              max_iter=self.max_iter, seed=seed)
         self.runs += 1
