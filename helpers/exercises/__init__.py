@@ -166,7 +166,13 @@ class Exercise:
 
     def check(self, answer) -> None:
         """Print whether ``answer`` is correct, what is wrong with it, or that it is not attempted."""
-        print(self.evaluate(answer))
+        result = self.evaluate(answer)
+        # Grading hook: `make grade` (helpers/classroom) receives each verdict here, on its own fresh
+        # copy of the checkers, through a channel that printing cannot forge. No-op for learners.
+        from helpers.exercises import _grading
+
+        _grading.record(self, result)
+        print(result)
 
     def hint(self) -> None:
         print(f"💡 Hint for {self.name}: {self._hint}")
