@@ -88,7 +88,7 @@ def read_notebook(path: Path) -> tuple[list[dict], list[str]]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
-        if error.pos >= len(text.rstrip()) - 1:
+        if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
             raise Unreadable(f"truncated: its JSON stops at byte {len(data)} before the notebook ends") from None
         raise Unreadable(f"not valid JSON at line {error.lineno}, column {error.colno} ({error.msg})") from None
     if not isinstance(raw, dict):
@@ -275,8 +275,8 @@ class Report:
         out += ["| " + " | ".join(short) + " |", "|" + "---|" * len(short)]
         for row in rows:
             statuses = [row.exercises.get(n, ("", ""))[0] for n in self.numbers]
-            messages = [f"{n}: {row.exercises[n][1]}" for n in self.numbers
-                        if n in row.exercises and row.exercises[n][0] in ("wrong", "not graded")]
+            messages = [f"{n}: {row.exercises[n][1]}" for n in self.numbers if n in row.exercises
+                        and row.exercises[n][0] in ("wrong", "not graded") and row.exercises[n][1] not in row.notes]
             flags = ("⚠ " + "; ".join(row.flags)) if row.flags else ""
             seconds = "" if row.seconds is None else f"{row.seconds:.0f}"
             values = [row.learner, row.file, row.lesson, *statuses, seconds, flags[:400],
@@ -386,6 +386,7 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
                 others = ", ".join(other.file for other in same if other is not row)
                 row.notes.append(f"{learner} returned lesson {lesson} more than once (also {others})")
     report.expected = len(rows)
+    report.write()  # at once: the other entries, and how it runs
     for row in rows:
         if not any(row is job_row for job_row, _ in jobs):
             report.add(row)
@@ -421,7 +422,7 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
                     elapsed = time.monotonic() - started
                     left = elapsed / done[0] * (len(jobs) - done[0])
                     bar = "#" * (20 * done[0] // len(jobs))
-                    progress(f"[{bar:<20}] {done[0]}/{len(jobs)} {row.file}: {row.seconds or 0:.0f} s"
+                    progress(f"[{bar:.<20}] {done[0]}/{len(jobs)} {row.file}: {row.seconds or 0:.0f} s"
                              f" · about {_duration(left)} left")
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
