@@ -7,6 +7,7 @@ tools), ``requirements.txt``, a small Makefile of its own (``make lab``, ``make 
 ``helpers/benchmark.py``.
 """
 
+# ruff: noqa: E501  (the learner's Makefile below keeps its long lines as make needs them)
 from __future__ import annotations
 
 import json

@@ -365,7 +365,8 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
         row.notes += problems
         row.lesson = lesson_of(cells, path.name, lessons)
         if row.lesson == "?":
-            row.notes.append("not graded: its lesson was not recognised (no `from helpers.exercises import ... lessonNN`)")
+            row.notes.append("not graded: its lesson was not recognised "
+                             "(no `from helpers.exercises import ... lessonNN`)")
             continue
         lesson = lessons[row.lesson]
         row.flags += static_flags(cells, lesson)
@@ -394,7 +395,7 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
     watched = [root / "helpers", root / "lessons", folder]
     before = _digest(watched)
     started = time.monotonic()
-    done = [0]
+    done, spent = [0], []
     with tempfile.TemporaryDirectory(prefix="kmeans-tf-grading-") as run_dir_name:
         run_dir = Path(run_dir_name)
         snapshot = _snapshot_course(run_dir)
@@ -419,8 +420,8 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
             with report.lock:
                 done[0] += 1
                 if progress:
-                    elapsed = time.monotonic() - started
-                    left = elapsed / done[0] * (len(jobs) - done[0])
+                    spent.append(row.seconds or time.monotonic() - started)
+                    left = sum(spent) / len(spent) * (len(jobs) - done[0]) / min(workers, len(jobs))
                     bar = "#" * (20 * done[0] // len(jobs))
                     progress(f"[{bar:.<20}] {done[0]}/{len(jobs)} {row.file}: {row.seconds or 0:.0f} s"
                              f" · about {_duration(left)} left")
@@ -428,7 +429,7 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(work, enumerate(jobs)))
     after = _digest(watched)
-    changed = sorted(set(before) ^ set(after) | {path for path in before if after.get(path, before[path]) != before[path]})
+    changed = sorted(set(before) ^ set(after) | {p for p in before if after.get(p) not in (None, before[p])})
     if changed:
         report.settings.append("FILES CHANGED DURING GRADING: " + ", ".join(changed[:10]))
         report.write()

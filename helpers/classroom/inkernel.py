@@ -127,8 +127,11 @@ def _kmeans_tf_tampering(cell_dir, lesson):
 
 
 def _kmeans_tf_fresh_checkers(course, lesson):
-    """Import the checkers anew from the read-only course copy; (fresh lesson module, its _grading, the notebook's)."""
-    learners = {name: module for name, module in sys.modules.items() if name == "helpers" or name.startswith("helpers.")}
+    """Import the checkers anew from the read-only course copy.
+
+    Returns the fresh lesson module, its ``_grading``, and the notebook's and the fresh ``helpers.*`` modules.
+    """
+    learners = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "helpers"}
     for name in learners:
         del sys.modules[name]
     sys.path.insert(0, course)
@@ -138,7 +141,7 @@ def _kmeans_tf_fresh_checkers(course, lesson):
         grading = importlib.import_module("helpers.exercises._grading")
     finally:
         sys.path.remove(course)
-    fresh_modules = {name: module for name, module in sys.modules.items() if name == "helpers" or name.startswith("helpers.")}
+    fresh_modules = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "helpers"}
     outside = [name for name, module in fresh_modules.items()
                if not str(getattr(module, "__file__", "") or "").startswith(course)]
     if outside:

@@ -96,7 +96,7 @@ class Kernel:
                             return
         raise TimeoutError("the kernel did not start")
 
-    def execute(self, code: str, deadline: float) -> dict:
+    def execute(self, code: str, deadline: float, keep_data: bool = False) -> dict:
         """Run ``code``; {"error": (ename, evalue) | None, "streams": str (capped), "data": [dict], "timeout": bool}."""
         msg_id = self.client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
         outcome = {"error": None, "streams": "", "data": [], "timeout": False, "printed": 0}
@@ -117,7 +117,7 @@ class Kernel:
                         outcome["streams"] += content.get("text", "")[:100_000]
                 elif kind == "error" and outcome["error"] is None:
                     outcome["error"] = (content.get("ename", "?"), content.get("evalue", "")[:300])
-                elif kind in ("display_data", "execute_result"):
+                elif kind in ("display_data", "execute_result") and keep_data:  # the grader's cells only
                     outcome["data"].append(content.get("data", {}))
                 elif kind == "status" and content.get("execution_state") == "idle":
                     idle = True
@@ -196,7 +196,7 @@ def run_job(job: dict) -> dict:
             if outcome["timeout"]:
                 left = len(job["cells"]) - position - 1
                 note = f"time limit of {job['time_limit']:g} s hit in {_cell_name(cell)}"
-                result["notes"].append(note + (f"; the {left} cell(s) after it did not run" if left else ""))
+                result["notes"].append(note + (f"; the {left} code cell(s) after it did not run" if left else ""))
                 kernel.interrupt()
                 settle = kernel.execute("pass", time.monotonic() + 10)
                 if settle["timeout"]:
@@ -241,7 +241,7 @@ def _grade_in_kernel(kernel: Kernel, job: dict, checks, result: dict) -> str | N
         return f"the grader's first cell {reason}"
     token = secrets.token_hex(16)  # made now: no learner cell has run since
     call = f"_kmeans_tf_grade({token!r}, {job['lesson']!r}, {json.dumps(checks)}, {job['course']!r})\n"
-    graded = kernel.execute(call, deadline)
+    graded = kernel.execute(call, deadline, keep_data=True)
     mime = f"application/vnd.kmeans-tf.grade-{token}+json"
     payloads = [data[mime] for data in graded["data"] if mime in data]
     verdicts = {}

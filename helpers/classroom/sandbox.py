@@ -1,8 +1,9 @@
 """How a learner's kernel is started: in a bubblewrap sandbox when one works, with a memory bound.
 
-Inside the sandbox (``bwrap``, Debian package ``bubblewrap``) the kernel sees the whole file
-system read-only, an empty ``/tmp``, no network, its own process namespace (everything it
-starts dies with it), and none of: the teacher's checkout (only its ``.venv``, read-only),
+Inside the sandbox (``bwrap``, Debian package ``bubblewrap``) the kernel has no capabilities
+(so it cannot unmount what hides a folder, even as root), sees the whole file system
+read-only, an empty ``/tmp``, no network, its own process namespace (everything it starts
+dies with it), and none of: the teacher's checkout (only its ``.venv``, read-only),
 the returned folder, the report folder, or other notebooks' scratch folders. It may write
 only in its own scratch ``work/`` folder; its copy of the course code is bound read-only.
 
@@ -41,7 +42,7 @@ def bubblewrap() -> tuple[str | None, str]:
     if path is None:
         return None, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     probe = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-             "--unshare-net", "--unshare-pid", "--die-with-parent", "true"]
+             "--unshare-net", "--unshare-pid", "--cap-drop", "ALL", "--die-with-parent", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -75,5 +76,7 @@ def kernel_command(scratch: Path, course: Path, connection_file: Path, memory_by
                 "--chdir", str(scratch / "work"),
                 *[argument for folder in covered for argument in ("--remount-ro", str(folder))],
                 "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--die-with-parent", "--new-session", "--"]
+                # As root, bwrap keeps every capability unless told: a kernel could then umount
+                # what hides the checkout. Without any, mounts stay as set here.
+                "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--"]
     return command + python
