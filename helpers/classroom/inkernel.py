@@ -150,7 +150,7 @@ def _kmeans_tf_fresh_checkers(course, lesson):
     # checkers must recognise that one (its class is compared with the course's like the rest).
     base, old = fresh_modules.get("helpers.exercises"), learners.get("helpers.exercises")
     placeholder = getattr(old, "____", None)
-    if base is not None and placeholder is not None and type(placeholder).__name__ == type(base.____).__name__:
+    if placeholder is not None and type(placeholder).__name__ == type(getattr(base, "____", None)).__name__:
         base.____, base._Placeholder = placeholder, type(placeholder)
     return fresh, grading, learners, fresh_modules
 
@@ -179,9 +179,10 @@ def _kmeans_tf_compare(learners, fresh_modules):
                 for member, inner in vars(value).items():
                     if code_of(inner) is not None and code_of(vars(before).get(member)) != code_of(inner):
                         found.append(f"{name}.{attribute}.{member} differs from the course's")
-            elif type(value).__name__ == "Exercise":  # qN: its judge and hint
+            elif type(value).__name__ == "Exercise":  # qN: its judge
                 judge = getattr(getattr(before, "_judge", None), "__code__", None)
-                if type(before).__name__ != "Exercise" or judge != value._judge.__code__:
+                if type(before).__name__ != "Exercise" or judge != getattr(getattr(value, "_judge", None),
+                                                                           "__code__", None):
                     found.append(f"{name}.{attribute} (its judge) differs from the course's")
     return found
 
