@@ -91,7 +91,8 @@ def _write_class(folder: Path, report: Path) -> None:
     patcher.cells.append(nbformat.v4.new_code_cell(
         "ex.q1._judge = lambda answer: 'correct, of course'\n"
         "from helpers.exercises import Exercise\n"
-        "Exercise.evaluate = lambda self, answer: print('✅ Exercise 1, correct: trust me')"))
+        "Exercise.evaluate = lambda self, answer: print('✅ Exercise 1, correct: trust me')\n"
+        "ex.q2.check = lambda answer: print('✅ Exercise 2, correct: trust me')"))
     put("class-C/patcher/l.ipynb", patcher)
     if SANDBOXED:  # without a sandbox these writes would really happen: never try them unsandboxed
         writes = "\n".join([
@@ -149,7 +150,7 @@ def graded(tmp_path_factory):
         if (report / "grades.md").exists():
             seen_while_grading.append((line, (report / "grades.md").read_text()))
 
-    rows, _ = grading.grade(folder, report, time_limit=40, check_limit=60, memory_gb=1.5, workers=2,
+    rows, _ = grading.grade(folder, report, time_limit=60, check_limit=60, memory_gb=1.5, workers=2,
                             progress=progress)
     return {"rows": {row.file: row for row in rows}, "report": report, "folder": folder,
             "checkout_changed": before != _digest(*watched), "returned_changed": returned_before != _digest(folder),
@@ -172,7 +173,7 @@ def test_solved_untouched_and_stale_notebooks_get_this_runs_verdicts(graded):
 
 def test_a_loop_is_stopped_by_the_notebook_limit_and_the_running_cell_is_named(graded):
     row = graded["rows"]["class-B/loop/l.ipynb"]
-    assert "time limit of 40 s hit in cell" in row.note and "`while True:`" in row.note
+    assert "time limit of 60 s hit in cell" in row.note and "`while True:`" in row.note
     assert row.exercises[1][0] == "passed"  # defined before the loop, checked after it was interrupted
     assert row.exercises[2][0] == "not graded" and "did not run" in row.exercises[2][1]
 
@@ -220,6 +221,8 @@ def test_patched_checkers_and_edited_check_calls_are_flagged_and_ignored(graded)
     assert "helpers.exercises.Exercise.evaluate was replaced by code from the notebook" in flags
     assert "calls a check its own way: `ex.q2.check(lambda *a: None)`" in flags
     assert "the check of exercise 2 was edited in cell" in flags
+    assert "helpers.exercises.lesson01.q2.check was set on the exercise by the notebook" in flags
+    assert "reaches for the checkers or the kernel: `ex.q2.check = lambda" in flags
 
 
 def test_an_ipython_hook_is_removed_before_the_checks_and_flagged(graded):

@@ -35,7 +35,7 @@ LESSON_IMPORT = re.compile(r"from helpers\.exercises import .*\blesson(\d\d)\b")
 CHECK_CALL = re.compile(r"^\s*ex\.q(\d+)\.check\((.*)\)\s*$")
 ANY_CHECK_CALL = re.compile(r"\bq(\d+)\.check\(")
 CHECK_TEXT = re.compile(r"✅|❌|⏳|Exercise \d+, (correct|wrong|not attempted)")
-TAMPER_TEXT = re.compile(r"_judge|_grading|RECORDER|\.evaluate\s*=|\bExercise\.\w+\s*=|\bex\.\w+\s*=(?!=)"
+TAMPER_TEXT = re.compile(r"_judge|_grading|RECORDER|\.evaluate\s*=|\bExercise\.\w+\s*=|\bex(\.\w+)+\s*=(?!=)"
                          r"|\.events\.register|pre_run_cell|input_transformers|ast_transformers|sys\.settrace"
                          r"|sys\.modules\[[^]]*\]\s*=|sys\.meta_path|kmeans_tf")
 MAX_BYTES = 200 * 2**20
@@ -150,7 +150,7 @@ def static_flags(cells: list[dict], lesson: dict) -> list[str]:
                 flags.append(f"cell {cell['index'] + 1} calls a check its own way: `{stripped[:80]}`")
             elif CHECK_TEXT.search(stripped):
                 flags.append(f"cell {cell['index'] + 1} holds check-like text: `{stripped[:80]}`")
-            elif TAMPER_TEXT.search(stripped):
+            if TAMPER_TEXT.search(stripped):
                 flags.append(f"cell {cell['index'] + 1} reaches for the checkers or the kernel: `{stripped[:80]}`")
     return flags
 

@@ -184,6 +184,9 @@ def _kmeans_tf_compare(learners, fresh_modules):
                 if type(before).__name__ != "Exercise" or judge != getattr(getattr(value, "_judge", None),
                                                                            "__code__", None):
                     found.append(f"{name}.{attribute} (its judge) differs from the course's")
+                added = [key for key, inner in vars(before).items() if callable(inner) and key not in vars(value)]
+                for key in added:  # e.g. ex.q1.check = lambda answer: print("✅ ...")
+                    found.append(f"{name}.{attribute}.{key} was set on the exercise by the notebook")
     return found
 
 
