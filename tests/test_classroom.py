@@ -228,3 +228,17 @@ def test_readme_for_teachers_names_the_commands_and_the_limits():
     assert "make bundle" in section and "make grade RETURNED=" in section
     for option in ("--time-limit", "--memory-gb", "--workers", "bubblewrap"):
         assert option in section
+
+
+def test_the_grading_hook_hands_each_verdict_to_a_listening_grader_only(capsys):
+    from helpers.exercises import _grading, lesson01
+
+    seen = []
+    _grading.RECORDER = lambda exercise, result: seen.append((exercise.number, result.outcome.value))
+    try:
+        lesson01.q1.check(lambda samples, per: samples[:1])
+    finally:
+        _grading.RECORDER = None
+    lesson01.q1.check(lambda samples, per: samples[:1])  # nobody listening: printed only
+    assert seen == [(1, "wrong")]
+    assert capsys.readouterr().out.count("❌ Exercise 1, wrong") == 2

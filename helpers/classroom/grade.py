@@ -331,6 +331,7 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
           progress=None, root: Path = ROOT) -> tuple[list[Row], Report]:
     """Grade every notebook under ``folder``; rows are written to ``out`` as they finish."""
     folder, out = folder.resolve(), out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
     workers = workers or os.cpu_count() or 1
     lessons = teacher_lessons(root)
     numbers = sorted({n for entry in lessons.values() for n, _ in entry["checks"]}) or [1, 2]
