@@ -77,7 +77,8 @@ def _write_class(folder: Path, report: Path) -> None:
     put("class-B/kill/l.ipynb", _solved("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
     put("class-B/fork/l.ipynb", _solved(f"import os\nif os.fork() == 0:\n    os.execvp('sleep', ['sleep', '{MARK}'])", at_end=[
         "def spy(info):\n    print('✅ Exercise 1, correct: seen', len(info.raw_cell))\n"
-        "get_ipython().events.register('pre_run_cell', spy)"]))
+        "get_ipython().events.register('pre_run_cell', spy)",
+        "import threading, time\nthreading.Thread(target=lambda: time.sleep(3600), daemon=True).start()"]))
     put("class-B/hog/l.ipynb", _solved("import numpy as np\nhog = np.ones(int(3 * 2**30 / 8))"))
     faker = _lesson()
     faker.cells.append(nbformat.v4.new_code_cell(
@@ -92,7 +93,8 @@ def _write_class(folder: Path, report: Path) -> None:
         "ex.q1._judge = lambda answer: 'correct, of course'\n"
         "from helpers.exercises import Exercise\n"
         "Exercise.evaluate = lambda self, answer: print('✅ Exercise 1, correct: trust me')\n"
-        "ex.q2.check = lambda answer: print('✅ Exercise 2, correct: trust me')"))
+        "ex.q2.check = lambda answer: print('✅ Exercise 2, correct: trust me')\n"
+        "import numpy as np\nnp.isclose = lambda *args, **kwargs: True"))
     put("class-C/patcher/l.ipynb", patcher)
     if SANDBOXED:  # without a sandbox these writes would really happen: never try them unsandboxed
         writes = "\n".join([
@@ -222,13 +224,15 @@ def test_patched_checkers_and_edited_check_calls_are_flagged_and_ignored(graded)
     assert "calls a check its own way: `ex.q2.check(lambda *a: None)`" in flags
     assert "the check of exercise 2 was edited in cell" in flags
     assert "helpers.exercises.lesson01.q2.check was set on the exercise by the notebook" in flags
+    assert "numpy.isclose was replaced by code from the notebook" in flags
     assert "reaches for the checkers or the kernel: `ex.q2.check = lambda" in flags
 
 
-def test_an_ipython_hook_is_removed_before_the_checks_and_flagged(graded):
+def test_an_ipython_hook_is_removed_before_the_checks_and_flagged_and_so_is_a_thread(graded):
     row = graded["rows"]["class-B/fork/l.ipynb"]
     assert _status(row) == {1: "passed", 2: "passed"}
     assert any("an IPython 'pre_run_cell' hook (spy)" in flag for flag in row.flags)
+    assert any("a thread started by the notebook was still running" in flag for flag in row.flags)
 
 
 @pytest.mark.skipif(not SANDBOXED, reason="bubblewrap is not usable here: the escape test would really write")
