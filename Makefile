@@ -16,8 +16,9 @@ help:
 	@echo "make test       run every test: helpers, checkers, lint, and every notebook under nbval"
 	@echo "make notebooks  rebuild lessons/ from solutions/ and store fresh outputs in both"
 	@echo "make benchmark  time helpers.functions.kmeans against scikit-learn (a few minutes)"
-	@echo "make bundle     build the learner's folder and zip, without solutions, in build/"
-	@echo "make grade RETURNED=folder   run returned notebooks, write report/grades.csv and .md"
+	@echo "make bundle     build the learner's folder and zip (no solutions, no teacher tools) in build/"
+	@echo "make grade RETURNED=folder   grade returned notebooks in sandboxes: report/grades.csv and .md"
+	@echo "                (GRADE_OPTIONS='--time-limit 120 --memory-gb 4 --workers N'; see README)"
 	@echo "make clean      remove .venv"
 
 $(STAMP): requirements.txt
@@ -46,10 +47,12 @@ benchmark: $(STAMP)
 bundle: $(STAMP)
 	$(BIN)/python -m helpers.classroom bundle
 
+# Exit status 1 when a notebook could not be fully graded (its row says why), 2 on a usage error.
 RETURNED ?=
+GRADE_OPTIONS ?=
 grade: $(STAMP)
-	@test -n "$(RETURNED)" || { echo "usage: make grade RETURNED=path/to/returned/notebooks"; exit 2; }
-	$(BIN)/python -m helpers.classroom grade "$(RETURNED)" --out report
+	@test -n "$(RETURNED)" || { echo "usage: make grade RETURNED=path/to/returned/notebooks [GRADE_OPTIONS=...]"; exit 2; }
+	$(BIN)/python -m helpers.classroom grade "$(RETURNED)" --out report $(GRADE_OPTIONS)
 
 clean:
 	rm -rf $(VENV)

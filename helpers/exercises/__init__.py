@@ -312,7 +312,13 @@ class Exercise:
 
     def check(self, answer) -> None:
         """Print whether ``answer`` is correct, what is wrong with it, or that it is not attempted."""
-        print(self.evaluate(answer))
+        result = self.evaluate(answer)
+        # Grading hook: `make grade` (helpers/classroom) receives each verdict here, on its own fresh
+        # copy of the checkers, through a channel that printing cannot forge. No-op for learners.
+        from helpers.exercises import _grading
+
+        _grading.record(self, result)
+        print(result)
 
     def hint(self, level=None) -> None:
         """Print the next hint (each call comes closer), or hint number ``level`` (1 is the first)."""
