@@ -298,7 +298,7 @@ def write_blobs(folder, n_shards, rows_per_shard, n_features, n_clusters, *, spr
 # --------------------------------------------------------------------------- first pass
 
 
-def column_stats(source, *, batch_rows=65536):
+def column_stats(source, *, batch_rows=8192):
     """One float64 pass over the data: column mean and mean feature variance, checking every value.
 
     Returns
@@ -336,11 +336,11 @@ def _check_batch(batch, row, shards):
             raise ValueError(f"the data contains NaN or infinite values ({n_nan} NaN in rows {row}..."
                              f"{row + len(batch) - 1}; first bad row {bad}); every value should be a finite number.")
     if shards.compute_dtype == np.float32 and len(batch):
-        longest = float(np.square(batch.astype(np.float64)).sum(axis=1).max())
-        if not longest < _MAX_SQUARED_LENGTH:
-            raise ValueError(f"row {row + int(np.square(batch.astype(np.float64)).sum(axis=1).argmax())} has squared "
-                             f"length {longest:.3g}; it should be below {_MAX_SQUARED_LENGTH:.0e}, or squared "
-                             "distances overflow float32. Rescale the data.")
+        lengths = np.square(batch.astype(np.float64)).sum(axis=1)
+        if not lengths.max() < _MAX_SQUARED_LENGTH:
+            raise ValueError(f"row {row + int(lengths.argmax())} has squared length {lengths.max():.3g}; it should "
+                             f"be below {_MAX_SQUARED_LENGTH:.0e}, or squared distances overflow float32. Rescale the "
+                             "data.")
 
 
 def _check_start(init, n_clusters, shards, name="init"):
