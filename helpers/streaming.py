@@ -814,3 +814,74 @@ def _status_kib(key):
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     raise OSError(f"{key} not in /proc/self/status")
+
+
+# --------------------------------------------------------------------------- benchmark row
+
+
+def minibatch_benchmark_row(folder, *, n_samples=1_000_000, n_features=32, n_clusters=64, batch_size=1024,
+                            target=1.01, check_every=20, seed=0):
+    """Time for :func:`minibatch_kmeans` and scikit-learn's ``MiniBatchKMeans`` to reach the same inertia.
+
+    Writes blobs of ``n_samples × n_features`` (float32) to ``folder``, runs full streaming Lloyd
+    from ``n_clusters`` random samples to get the reference inertia, then times both mini-batch
+    methods from that start with ``batch_size`` rows per step: ours reading random rows from the
+    files (its clock includes its float64 first pass, and it stops by its own rule),
+    scikit-learn's ``partial_fit`` on random rows of the data in memory (one thread, see
+    lesson 10). Every ``check_every`` steps the inertia of the current centroids over all the data
+    is computed off the clock; the time recorded is the first at which it is at most ``target``
+    times Lloyd's. Steps stop at 20 passes' worth of samples.
+
+    Returns
+    -------
+    dict with ``data``, ``lloyd_inertia``, ``ours_seconds``, ``sklearn_seconds`` (None when the target
+    was not reached), ``ours_steps``, ``sklearn_steps``, and ``ratio`` (ours / scikit-learn's seconds).
+    """
+    from sklearn.cluster import MiniBatchKMeans
+    from threadpoolctl import threadpool_limits
+
+    rows_per_shard = max(1, min(n_samples, 2**18))
+    n_shards = max(1, n_samples // rows_per_shard)
+    _, shards = write_blobs(folder, n_shards, rows_per_shard, n_features, n_clusters, spread=4.0, seed=seed)
+    rng = np.random.default_rng(seed)
+    start = shards.rows(np.sort(rng.choice(shards.n_samples, n_clusters, replace=False))).astype(np.float64)
+    lloyd = streaming_kmeans(shards, n_clusters, init=start, tol=1e-4)
+    mean, _ = column_stats(shards)
+    goal = target * lloyd.inertia
+    max_steps = 20 * shards.n_samples // batch_size
+
+    def reached(centroids):
+        return streaming_inertia(shards, centroids, mean=mean) <= goal
+
+    # Ours: one run with snapshots; their inertias are computed afterwards, off the clock.
+    ours_seconds = ours_steps = None
+    run = minibatch_kmeans(shards, n_clusters, init=start, batch_size=batch_size, max_iter=20, seed=seed,
+                           snapshot_every=check_every, final_inertia=False)
+    for steps, seconds, centroids in zip(run.snapshot_steps, run.snapshot_seconds, run.snapshot_centroids,
+                                         strict=True):
+        if reached(centroids):
+            ours_seconds, ours_steps = float(seconds), int(steps)
+            break
+
+    data = np.concatenate([np.load(p) for p in shards.paths])
+    model = MiniBatchKMeans(n_clusters=n_clusters, init=start.astype(np.float32), n_init=1, batch_size=batch_size,
+                            random_state=seed)
+    sklearn_seconds = sklearn_steps = None
+    elapsed = 0.0
+    with threadpool_limits(limits=1):
+        for step in range(1, max_steps + 1):
+            clock = time.perf_counter()
+            model.partial_fit(data[rng.integers(0, len(data), batch_size)])
+            elapsed += time.perf_counter() - clock
+            if step % check_every == 0 and reached(model.cluster_centers_):
+                sklearn_seconds, sklearn_steps = elapsed, step
+                break
+    return {
+        "data": f"blobs {shards.n_samples}×{n_features}, k={n_clusters}, batches of {batch_size}",
+        "lloyd_inertia": lloyd.inertia,
+        "ours_seconds": ours_seconds,
+        "ours_steps": ours_steps,
+        "sklearn_seconds": sklearn_seconds,
+        "sklearn_steps": sklearn_steps,
+        "ratio": (ours_seconds / sklearn_seconds) if ours_seconds and sklearn_seconds else None,
+    }

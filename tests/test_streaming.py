@@ -268,3 +268,14 @@ def test_peak_memory_stays_flat_while_the_file_grows(tmp_path):
     _, loaded = st.peak_memory_growth(lambda: np.concatenate([np.load(p) for p in shards.paths]).sum())
     assert streamed < 12 * 2**20, streamed / 2**20
     assert loaded >= shards.nbytes, (loaded / 2**20, shards.nbytes / 2**20)
+
+
+def test_benchmark_row_times_both_to_the_same_inertia(tmp_path):
+    row = st.minibatch_benchmark_row(tmp_path, n_samples=20000, n_features=4, n_clusters=5, batch_size=256,
+                                     target=1.05, check_every=5)
+    assert row["data"] == "blobs 20000×4, k=5, batches of 256"
+    assert row["lloyd_inertia"] > 0
+    for name in ("ours", "sklearn"):
+        assert row[f"{name}_seconds"] is not None and row[f"{name}_seconds"] > 0, row
+        assert row[f"{name}_steps"] % 5 == 0
+    assert row["ratio"] == pytest.approx(row["ours_seconds"] / row["sklearn_seconds"])
