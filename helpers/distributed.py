@@ -337,7 +337,8 @@ def run_workers(shard_paths, init, *, max_iter=300, tol=1e-4, timeout=120.0):
     Each worker gets ``TF_CONFIG`` naming all workers (free ports) and its own index, reads only
     its own ``.npy`` file, and writes its result to a temporary folder. The processes are always
     stopped when this function returns or raises (also on KeyboardInterrupt): a worker still
-    running then is terminated, and killed if it does not stop within 5 s.
+    running then is terminated, and killed if it does not stop within 5 s. A worker whose parent
+    process dies (a kernel killed from outside, which runs no ``finally``) exits by itself.
 
     Returns
     -------
@@ -359,6 +360,7 @@ def run_workers(shard_paths, init, *, max_iter=300, tol=1e-4, timeout=120.0):
             for index, path in enumerate(paths):
                 env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker",
                                                                                           "index": index}}))
+                env["KMEANS_TF_PARENT_PID"] = str(os.getpid())
                 env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                                      env.get("PYTHONPATH", "")]).strip(os.pathsep)
                 command = [sys.executable, "-m", "helpers.distributed", path, str(scratch / "init.npy"),
@@ -413,10 +415,43 @@ def _tail(path, lines=15):
         return "(no output)"
 
 
+def _exit_with_parent():
+    """A worker outlives nothing: if the process that started it dies (a killed kernel, say), it exits.
+
+    On Linux the kernel itself delivers SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``):
+    a Python thread could not do it, as TensorFlow's cluster set-up waits for its peers without
+    releasing Python's lock. Elsewhere a thread watches the parent.
+    """
+    # The pid of the process that started us, as it told us: if it died before this line ran,
+    # getppid() already names whoever adopted us, and comparing with it would never fire.
+    parent = int(os.environ.get("KMEANS_TF_PARENT_PID") or os.getppid())
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        watched = libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        watched = False
+    if os.getppid() != parent:  # it died already
+        os._exit(3)
+    if watched:
+        return
+    import threading
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _worker_main(argv):
     """``python -m helpers.distributed SHARD INIT OUT MAX_ITER TOL``, with TF_CONFIG set."""
     began = time.perf_counter()
     shard_path, init_path, out_path, max_iter, tol = argv
+    _exit_with_parent()
     with _native_stderr_silenced():
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
     shard = np.load(shard_path)

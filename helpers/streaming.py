@@ -534,8 +534,9 @@ def streaming_kmeans(source, n_clusters, *, init="k-means++", max_iter=300, tol=
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     shards = write_shards(folder, [[0.0], [0.2], [9.8], [10.0]], n_shards=2)
-    ...     streaming_kmeans(shards, 2, init=[[0.0], [1.0]]).centroids.tolist()
-    [[0.10000000149011612], [9.899999618530273]]
+    ...     result = streaming_kmeans(shards, 2, init=[[0.0], [1.0]])
+    >>> result.centroids.round(6).tolist(), result.centroids.dtype  # a list of floats is float64
+    ([[0.1], [9.9]], dtype('float64'))
     """
     clock = time.perf_counter()
     shards = open_shards(source)

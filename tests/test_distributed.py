@@ -165,3 +165,45 @@ def test_allreduce_bytes():
     assert dist.allreduce_bytes(10, 784, 2) == pytest.approx(7850 * 8)
     assert dist.allreduce_bytes(10, 784, 1) == 0
     assert dist.allreduce_bytes(10, 784, 1000) == pytest.approx(2 * 999 / 1000 * 7850 * 8)
+
+
+def _running(pid):
+    """Alive and not a zombie (an orphan's exit is reaped by whoever adopted it, maybe late)."""
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return _alive(pid)
+    return "\nState:\tZ" not in state
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc to see process states")
+def test_a_worker_whose_parent_dies_exits_by_itself(tmp_path):
+    """A kernel killed from outside runs no `finally`; its workers must not wait for ever."""
+    x = blobs(100, 2, 2, seed=6)
+    np.save(tmp_path / "a.npy", x)
+    np.save(tmp_path / "init.npy", x[:2])
+    tf_config = json.dumps({"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"type": "worker",
+                                                                                             "index": 0}})
+    launcher = textwrap.dedent(f"""
+        import os, subprocess, sys
+        worker = subprocess.Popen([sys.executable, "-m", "helpers.distributed", {str(tmp_path / "a.npy")!r},
+                                   {str(tmp_path / "init.npy")!r}, {str(tmp_path / "out.json")!r}, "5", "0.0"],
+                                  env=dict(os.environ, TF_CONFIG={tf_config!r}, KMEANS_TF_PARENT_PID=str(os.getpid())),
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        print(worker.pid, flush=True)
+        os._exit(0)  # the parent dies without stopping its worker (the peer never comes)
+    """)
+    done = subprocess.run([sys.executable, "-c", launcher], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    pid = int(done.stdout.strip())
+    import time
+
+    deadline = time.monotonic() + 180
+    try:
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not _running(pid), "the orphaned worker is still running"
+    finally:
+        if _running(pid):
+            os.kill(pid, 9)
