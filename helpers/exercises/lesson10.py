@@ -7,40 +7,7 @@ from helpers.functions import assign_to_nearest, update_centroids  # first: impo
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Exercise, Wrong, as_numpy, call_learner
-
-
-class _LevelledExercise(Exercise):
-    """Hints in levels, for a ``helpers.exercises`` whose ``Exercise`` takes one hint only.
-    (Where ``Exercise`` already takes a tuple of hints, it is used as it is.)"""
-
-    def __init__(self, number, judge, hints):
-        super().__init__(number, judge, hints[0])
-        self.hints = tuple(hints)
-        self._hints_given = 0
-
-    def hint(self, level=None):
-        count = len(self.hints)
-        if level is None:
-            self._hints_given = min(self._hints_given + 1, count)
-            level = self._hints_given
-        elif isinstance(level, int) and 1 <= level <= count:
-            self._hints_given = max(self._hints_given, level)
-        else:
-            print(f"💡 {self.name} has hints 1 to {count}; hint({level!r}) is not one of them.")
-            return
-        more = (f" (Run ex.q{self.number}.hint() again for hint {level + 1}.)" if level < count
-                else " (That is the last hint; the worked answer is in the solutions notebook.)")
-        print(f"💡 Hint {level} of {count} for {self.name}: {self.hints[level - 1]}{more}")
-
-
-def _exercise(number, hints):
-    levelled = hasattr(Exercise, "hint_text")  # helpers.exercises with graded hints built in
-
-    def wrap(judge):
-        return Exercise(number, judge, hints) if levelled else _LevelledExercise(number, judge, hints)
-
-    return wrap
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise
 
 
 # ----------------------------------------------------------------------- exercise 1
@@ -115,7 +82,7 @@ def _mean_of_means(samples, start, n):
     return centroids
 
 
-@_exercise(1, hints=(
+@exercise(1, hints=(
     "One pass is one loop over the batches. Before it, start two running totals at zero: the (k, d) sum of the "
     "samples of each cluster and the count of each cluster. Every pass needs fresh totals.",
     "Inside the loop, label the batch's samples by their nearest centroid, then add the batch's per-cluster sums "
@@ -201,7 +168,7 @@ def _step_cases():
     ]
 
 
-@_exercise(2, hints=(
+@exercise(2, hints=(
     "Each centroid is the running mean of every sample it has absorbed so far. Its count says how many: a centroid "
     "that has seen thousands of samples should barely move for a new batch; one that has seen none jumps to the mean "
     "of its batch members.",

@@ -7,8 +7,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from helpers.exercises import Wrong, as_numpy, call_learner
-from helpers.exercises.lesson10 import _exercise
+from helpers.exercises import Wrong, as_numpy, call_learner, exercise
 
 # ----------------------------------------------------------------------- shared case
 
@@ -43,7 +42,7 @@ def _true_stats(part, centroids):
 # ----------------------------------------------------------------------- exercise 1
 
 
-@_exercise(1, hints=(
+@exercise(1, hints=(
     "A worker sees only its shard. What can it send that the others can simply add to theirs? Not a mean: means of "
     "shards of different sizes do not add up. Sums and counts do.",
     "Label the shard's samples by their nearest centroid; then, per centroid, the sum of its samples (k, d) and how "
@@ -102,7 +101,7 @@ def _combine_wrong(stacked_sums, stacked_counts, centroids, rule):
     raise ValueError(rule)
 
 
-@_exercise(2, hints=(
+@exercise(2, hints=(
     "This is what happens after the all-reduce: every worker holds the same totals and computes the same centroids.",
     "Add up over the first axis (the workers), then divide the summed sums by the summed counts, once.",
     "A centroid whose total count is 0 has no mean: keep its previous position (tf.where on the counts), and guard "
