@@ -70,7 +70,7 @@ def build_bundle(out: Path) -> Path:
     folder.mkdir(parents=True)
     shutil.copytree(ROOT / "lessons", folder / "lessons", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(ROOT / "helpers", folder / "helpers", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in ("requirements.txt", "Makefile"):
+    for name in ("requirements.txt", "Makefile", "pyproject.toml"):  # requirements.txt installs helpers with -e .
         shutil.copy2(ROOT / name, folder / name)
     (folder / "README.md").write_text(LEARNER_README)
     archive = out / f"{BUNDLE_NAME}.zip"

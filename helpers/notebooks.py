@@ -288,6 +288,31 @@ def with_generated_cells(notebook, path, titles, config=None):
     return notebook
 
 
+COLAB_URL = re.compile(r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[^/\s)]+/")
+BINDER_URL = re.compile(r"https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/[^?\s)]+")
+PULLER_URL = re.compile(r"/hub/user-redirect/git-pull\?repo=[^&\s]+&branch=[^&\s]+&")
+
+
+def nbgitpuller_query(config=None, lesson="01_generating_samples.ipynb"):
+    """The query of a JupyterHub link that pulls the course into ~/kmeans-tf and opens ``lesson``."""
+    from urllib.parse import urlencode
+
+    config = config or settings()
+    return urlencode({"repo": config["repository"], "branch": config["ref"],
+                      "urlpath": f"lab/tree/{GITHUB.fullmatch(config['repository'])['name']}/lessons/{lesson}"})
+
+
+def with_readme_badges(text, config=None):
+    """README.md's Colab and Binder links, pointed at ``[tool.kmeans-tf]``'s repository and ref."""
+    config = config or settings()
+    repo = GITHUB.fullmatch(config["repository"])
+    owner, name, ref = repo["owner"], repo["name"], config["ref"]
+    text = COLAB_URL.sub(f"https://colab.research.google.com/github/{owner}/{name}/blob/{ref}/", text)
+    text = BINDER_URL.sub(f"https://mybinder.org/v2/gh/{owner}/{name}/{ref}", text)
+    puller = nbgitpuller_query(config).split("&urlpath=")[0]
+    return PULLER_URL.sub(lambda _: f"/hub/user-redirect/git-pull?{puller}&", text)
+
+
 def solution_paths():
     return sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
 
@@ -296,6 +321,9 @@ def build(names=None, run=True):
     paths = solution_paths()
     titles = {path.name: title(nbformat.read(path, as_version=4)) for path in paths}
     config = settings()
+    readme = ROOT / "README.md"
+    if readme.exists() and with_readme_badges(readme.read_text(), config) != readme.read_text():
+        readme.write_text(with_readme_badges(readme.read_text(), config))
     for solution_path in paths:
         if names and not any(name in solution_path.stem for name in names):
             continue

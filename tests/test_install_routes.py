@@ -85,6 +85,22 @@ def test_the_package_holds_helpers_only():
     assert find["include"] == ["helpers", "helpers.*"]
 
 
+def test_readme_links_follow_the_repository_setting():
+    """The README's badges and nbgitpuller link point where [tool.kmeans-tf] says (make
+    notebooks rewrites them), one Colab badge per lesson, and it names the TensorFlow pinned."""
+    readme = (ROOT / "README.md").read_text()
+    config = notebooks.settings()
+    assert notebooks.with_readme_badges(readme, config) == readme, "README.md links are out of date: run `make notebooks`"
+    owner_name = config["repository"].removeprefix("https://github.com/")
+    lesson01 = "lessons/01_generating_samples.ipynb"
+    assert f"(https://mybinder.org/v2/gh/{owner_name}/{config['ref']}?urlpath=lab/tree/{lesson01})" in readme
+    for path in notebooks.solution_paths():
+        assert f"(https://colab.research.google.com/github/{owner_name}/blob/{config['ref']}/lessons/{path.name})" in readme
+    assert f"/hub/user-redirect/git-pull?{notebooks.nbgitpuller_query(config)}\n" in readme
+    assert f"**TensorFlow {versions.TESTED['tensorflow']}**" in readme
+    assert f"pip install \"kmeans-tf @ git+{config['repository']}@{config['ref']}\"" in readme
+
+
 # ------------------------------------------------------------------ helpers.versions
 
 
