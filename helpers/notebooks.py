@@ -126,7 +126,7 @@ def lesson_from_solution(solution, name="notebook"):
         if is_solution_only(cell):
             continue
         if cell.source.startswith(BADGES):  # the lesson's badges open the lesson
-            cell = badges_cell(f"{LESSONS.name}/{name}")
+            cell.source = cell.source.replace(f"/{SOLUTIONS.name}/", f"/{LESSONS.name}/")
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source, f"{name}, cell {index}")
             cell.outputs = []
