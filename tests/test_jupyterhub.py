@@ -12,8 +12,11 @@ outputs must equal the stored ones. Then the servers and the hub are stopped, an
 the hub started may be left. About a minute; skipped where configurable-http-proxy is missing.
 """
 
+import html
+import http.cookiejar
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -165,6 +168,20 @@ c.JupyterHub.cleanup_servers = True
     assert not leftovers, f"processes left after the hub stopped: {leftovers}"
 
 
+def follow_as_a_browser(link, username, password):
+    """GET ``link`` with cookies, signing in on the hub's login page when it shows; the final page."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(link, timeout=60) as answer:
+        page, at = answer.read().decode(), answer.url
+    form = re.search(r'<form action="(?P<action>[^"]+)" method="post"', page)
+    assert form and "/hub/login" in form["action"], f"expected the hub's sign-in page at {at}"
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page)[1]
+    fields = urllib.parse.urlencode({"username": username, "password": password, "_xsrf": xsrf}).encode()
+    action = urllib.parse.urljoin(at, html.unescape(form["action"]))
+    with opener.open(urllib.request.Request(action, data=fields, method="POST"), timeout=120) as answer:
+        return answer.read().decode()
+
+
 def execute(ws, code, timeout=180):
     """Run ``code`` in the kernel behind the websocket ``ws``; return its outputs (nbformat)."""
     msg_id = uuid.uuid4().hex
@@ -232,12 +249,13 @@ def test_a_jupyterhub_serves_lesson_01_to_two_learners(hub, tmp_path):
     stored = [cell for cell in nbformat.read(ROOT / "lessons" / LESSON, as_version=4).cells if cell.cell_type == "code"]
     for name in LEARNERS:
         token, user = tokens[name], f"{base}/user/{name}"
-        # The README's nbgitpuller link (pointed at the local clone): the hub sends the learner
-        # to their own server's nbgitpuller page, which will pull the course and open lesson 01.
+        # The README's nbgitpuller link (pointed at the local clone), followed as a browser
+        # does: the hub asks the learner to sign in, then sends them through its OAuth to their
+        # own server's nbgitpuller page, which will pull the course and open lesson 01.
         link = f"{base}/hub/user-redirect/git-pull?" + notebooks.nbgitpuller_query(config).replace(
             urllib.parse.urlencode({"repo": config["repository"]}), urllib.parse.urlencode({"repo": url}))
-        page = request("GET", link, token)
-        assert f"before sending you to <strong>lab/tree/kmeans-tf/lessons/{LESSON}..." in page, page[:2000]
+        page = follow_as_a_browser(link, name, hub["password"])
+        assert f"before sending you to <strong>lab/tree/kmeans-tf/lessons/{LESSON}..." in page, page[page.find("<body"):][:3000]
         assert 'data-targetpath="kmeans-tf"' in page and f'href="{url}"' in page, page[:2000]
         # The pull that page's script asks for: the course lands in ~/kmeans-tf (the repository's name).
         pulled = request("GET", f"{user}/git-pull/api?" + urllib.parse.urlencode({"repo": url, "branch": config["ref"]}),
