@@ -1,7 +1,7 @@
 """The ways to open the course besides `make`: plain `pip install -r requirements.txt`
 (also what Binder and a JupyterHub image run), and Colab's install cell. Two tests here
-build a fresh virtual environment; they are marked `slow` (about 1-2 minutes together with a
-warm pip cache) and run in `make test` like every other test."""
+build a fresh virtual environment; they are marked `slow` (the one that installs TensorFlow
+takes minutes even with a warm pip cache) and run in `make test` like every other test."""
 
 import os
 import re
