@@ -24,9 +24,9 @@ help:
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"kmeans-tf needs Python 3.11 or newer; {sys.executable} is {v.major}.{v.minor}. Run: make PYTHON=python3.12 ...")'
 	$(PYTHON) -m venv $(VENV)
+	@# requirements.txt ends with `-e .`: the course's `helpers` package, importable from any folder.
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	@# Make `import helpers` work from any folder, in this venv only (a .pth file, no build step).
-	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "kmeans_tf.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
+	@rm -f $(VENV)/lib/python3*/site-packages/kmeans_tf.pth  # the .pth file older versions of this Makefile wrote
 	touch $(STAMP)
 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.

@@ -10,6 +10,20 @@
 - A cell whose first line is ``# SOLUTION ONLY`` (code) or ``<!-- SOLUTION ONLY -->``
   (markdown) is left out of the lesson.
 
+Some cells are written here, in both copies, and rewritten on every build (each starts
+with a marker line, so a build first removes the old ones wherever they are):
+
+- after the title cell, the "Open in Colab" and Binder badges of that very notebook;
+- then a code cell that, only in Google Colab, installs the course from its repository
+  (``pip install "kmeans-tf @ git+<repository>@<ref>"``) and prints how long that took;
+  anywhere else it does nothing and prints nothing;
+- right after the Setup cell (the first code cell under ``## Setup``), a cell printing the
+  versions the lesson runs with (``helpers.versions.show()``);
+- at the end, the previous / all lessons / next links.
+
+The repository and ref come from ``[tool.kmeans-tf]`` in ``pyproject.toml``: the one place
+to change them.
+
 Run ``make notebooks`` (``python -m helpers.notebooks``) after editing a solution: it
 rewrites the lessons, executes every notebook in a fresh kernel, and stores the outputs,
 which nbval then compares on every ``make test``. ``tests/test_notebooks.py`` fails when
@@ -22,6 +36,7 @@ import argparse
 import copy
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -35,6 +50,11 @@ END = re.compile(r"^\s*### END SOLUTION\s*$")
 SOLUTION_ONLY = ("# SOLUTION ONLY", "<!-- SOLUTION ONLY -->")
 STARTER_NOTE = "  # your code here"
 NAVIGATION = "<!-- NAVIGATION: written by helpers/notebooks.py -->"
+BADGES = "<!-- BADGES: written by helpers/notebooks.py from [tool.kmeans-tf] in pyproject.toml -->"
+COLAB = "# COLAB: written by helpers/notebooks.py."
+VERSIONS = "# VERSIONS: written by helpers/notebooks.py."
+GENERATED = (NAVIGATION, BADGES, COLAB, VERSIONS)
+GITHUB = re.compile(r"https://github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -105,6 +125,8 @@ def lesson_from_solution(solution, name="notebook"):
     for index, cell in enumerate(lesson.cells):
         if is_solution_only(cell):
             continue
+        if cell.source.startswith(BADGES):  # the lesson's badges open the lesson
+            cell.source = cell.source.replace(f"/{SOLUTIONS.name}/", f"/{LESSONS.name}/")
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source, f"{name}, cell {index}")
             cell.outputs = []
@@ -133,8 +155,100 @@ def title(notebook):
     return first[2:].strip()
 
 
-def with_navigation(notebook, path, titles):
-    """Put the previous / all lessons / next links in the last cell, rewritten every build."""
+def settings(pyproject: Path = ROOT / "pyproject.toml"):
+    """``[tool.kmeans-tf]`` of pyproject.toml (repository, ref) and the course's version."""
+    data = tomllib.loads(pyproject.read_text())
+    found = {**data.get("tool", {}).get("kmeans-tf", {}), "version": data["project"]["version"]}
+    for key in ("repository", "ref"):
+        if not isinstance(found.get(key), str) or not found[key].strip():
+            raise NotebookFormatError(f"{pyproject}: [tool.kmeans-tf] needs {key} = \"...\"; got {found.get(key)!r}")
+    if not GITHUB.fullmatch(found["repository"]) or found["repository"].endswith(".git"):
+        raise NotebookFormatError(
+            f"[tool.kmeans-tf] repository = {found['repository']!r} should be a GitHub page such as "
+            "'https://github.com/owner/name' (no .git, no trailing slash): Colab and Binder open GitHub repositories"
+        )
+    return found
+
+
+def is_generated(cell) -> bool:
+    return cell.source.startswith(GENERATED)
+
+
+def badges_cell(notebook_path: str, config=None):
+    """Open this notebook (``lessons/NN_x.ipynb``, relative to the repository) in Colab or Binder."""
+    config = config or settings()
+    repo = GITHUB.fullmatch(config["repository"])
+    owner, name, ref = repo["owner"], repo["name"], config["ref"]
+    colab = f"https://colab.research.google.com/github/{owner}/{name}/blob/{ref}/{notebook_path}"
+    binder = f"https://mybinder.org/v2/gh/{owner}/{name}/{ref}?urlpath=lab/tree/{notebook_path}"
+    return nbformat.v4.new_markdown_cell(
+        f"{BADGES}\n"
+        f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
+        f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder})"
+    )
+
+
+COLAB_TEMPLATE = r"""MARKER
+# In Google Colab this installs the course and the packages it pins; anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import importlib.metadata
+    import subprocess
+    import time
+
+    COURSE = "REQUIREMENT"
+
+    def _installed(distribution):
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    if _installed("kmeans-tf") != "VERSION":
+        print(f"Installing {COURSE} (kmeans-tf VERSION) with the packages it pins, TensorFlow TENSORFLOW among them.")
+        print("TensorFlow is a large download: this takes a while. The time it took is printed below.")
+        _start = time.perf_counter()
+        _pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", COURSE],
+                              capture_output=True, text=True)
+        if _pip.returncode != 0:
+            raise RuntimeError(f"pip could not install the course:\n{_pip.stdout[-1500:]}{_pip.stderr[-1500:]}")
+        importlib.invalidate_caches()
+        print(f"Installed in {time.perf_counter() - _start:.0f} s.")
+    # A package Colab imported before the install keeps its old version until the session restarts.
+    _stale = [f"{module} {sys.modules[module].__version__}" for module in ("numpy", "tensorflow", "matplotlib")
+              if module in sys.modules and sys.modules[module].__version__ != _installed(module)]
+    if _stale:
+        print(f"Colab had already loaded {', '.join(_stale)}: choose Runtime > Restart session, then run the "
+              "notebook again from the top (this cell will not install anything the second time).")"""
+
+
+def colab_source(repository: str, ref: str, version: str) -> str:
+    """The first code cell: in Colab, install the course from ``repository`` at ``ref``
+    (``version`` is the one it should find installed); elsewhere do nothing."""
+    from helpers.versions import TESTED
+
+    for name, value in (("repository", repository), ("ref", ref), ("version", version)):
+        if not re.fullmatch(r"[\w.:/@+~-]+", value):
+            raise NotebookFormatError(f"[tool.kmeans-tf] {name} = {value!r} has characters a pip URL cannot hold")
+    return (COLAB_TEMPLATE.replace("MARKER", COLAB).replace("REQUIREMENT", f"kmeans-tf @ git+{repository}@{ref}")
+            .replace("VERSION", version).replace("TENSORFLOW", TESTED["tensorflow"]))
+
+
+def colab_cell(config=None):
+    config = config or settings()
+    return nbformat.v4.new_code_cell(colab_source(config["repository"], config["ref"], config["version"]))
+
+
+def versions_cell():
+    return nbformat.v4.new_code_cell(
+        f"{VERSIONS} The versions this lesson runs with (helpers/versions.py).\n"
+        "import helpers.versions\n\nhelpers.versions.show()"
+    )
+
+
+def navigation_cell(path, titles):
+    """The previous / all lessons / next links."""
     names = sorted(titles)
     at = names.index(path.name)
     links = []
@@ -143,12 +257,60 @@ def with_navigation(notebook, path, titles):
     links.append("[All lessons](../README.md#lessons)")
     if at + 1 < len(names):
         links.append(f"[{titles[names[at + 1]]} →]({names[at + 1]})")
-    cell = nbformat.v4.new_markdown_cell(f"{NAVIGATION}\n\n---\n\n" + " | ".join(links))
-    if notebook.cells and notebook.cells[-1].source.startswith(NAVIGATION):
-        notebook.cells[-1] = cell
-    else:
-        notebook.cells.append(cell)
+    return nbformat.v4.new_markdown_cell(f"{NAVIGATION}\n\n---\n\n" + " | ".join(links))
+
+
+def setup_cell_index(cells, where="notebook"):
+    """Index of the first code cell after the markdown cell with the ``## Setup`` heading."""
+    heading = next((i for i, cell in enumerate(cells)
+                    if cell.cell_type == "markdown" and "## Setup" in cell.source.splitlines()), None)
+    if heading is None:
+        raise NotebookFormatError(f"{where}: no markdown cell with the heading '## Setup'")
+    code = next((i for i in range(heading + 1, len(cells)) if cells[i].cell_type == "code"), None)
+    if code is None:
+        raise NotebookFormatError(f"{where}: no code cell under '## Setup'")
+    return code
+
+
+def with_generated_cells(notebook, path, titles, config=None):
+    """Write (or rewrite) the badges, the Colab cell, the versions cell and the navigation
+    links of the notebook at ``path`` (in ``solutions/`` or ``lessons/``). Idempotent: the
+    cells a previous build wrote are removed first, wherever they are."""
+    config = config or settings()
+    title(notebook)  # the first cell must be the title
+    cells = [cell for cell in notebook.cells if not is_generated(cell)]
+    setup = setup_cell_index(cells, path.name)
+    notebook.cells = [
+        cells[0], badges_cell(f"{path.parent.name}/{path.name}", config), colab_cell(config),
+        *cells[1:setup + 1], versions_cell(), *cells[setup + 1:],
+        navigation_cell(path, titles),
+    ]
     return notebook
+
+
+COLAB_URL = re.compile(r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[^/\s)]+/")
+BINDER_URL = re.compile(r"https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/[^?\s)]+")
+PULLER_URL = re.compile(r"/hub/user-redirect/git-pull\?repo=[^&\s]+&branch=[^&\s]+&")
+
+
+def nbgitpuller_query(config=None, lesson="01_generating_samples.ipynb"):
+    """The query of a JupyterHub link that pulls the course into ~/kmeans-tf and opens ``lesson``."""
+    from urllib.parse import urlencode
+
+    config = config or settings()
+    return urlencode({"repo": config["repository"], "branch": config["ref"],
+                      "urlpath": f"lab/tree/{GITHUB.fullmatch(config['repository'])['name']}/lessons/{lesson}"})
+
+
+def with_readme_badges(text, config=None):
+    """README.md's Colab and Binder links, pointed at ``[tool.kmeans-tf]``'s repository and ref."""
+    config = config or settings()
+    repo = GITHUB.fullmatch(config["repository"])
+    owner, name, ref = repo["owner"], repo["name"], config["ref"]
+    text = COLAB_URL.sub(f"https://colab.research.google.com/github/{owner}/{name}/blob/{ref}/", text)
+    text = BINDER_URL.sub(f"https://mybinder.org/v2/gh/{owner}/{name}/{ref}", text)
+    puller = nbgitpuller_query(config).split("&urlpath=")[0]
+    return PULLER_URL.sub(lambda _: f"/hub/user-redirect/git-pull?{puller}&", text)
 
 
 def solution_paths():
@@ -158,10 +320,14 @@ def solution_paths():
 def build(names=None, run=True):
     paths = solution_paths()
     titles = {path.name: title(nbformat.read(path, as_version=4)) for path in paths}
+    config = settings()
+    readme = ROOT / "README.md"
+    if readme.exists() and with_readme_badges(readme.read_text(), config) != readme.read_text():
+        readme.write_text(with_readme_badges(readme.read_text(), config))
     for solution_path in paths:
         if names and not any(name in solution_path.stem for name in names):
             continue
-        solution = with_navigation(nbformat.read(solution_path, as_version=4), solution_path, titles)
+        solution = with_generated_cells(nbformat.read(solution_path, as_version=4), solution_path, titles, config)
         lesson = lesson_from_solution(solution, solution_path.name)
         lesson_path = LESSONS / solution_path.name
         for notebook, path in ((solution, solution_path), (lesson, lesson_path)):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `make test` also installs a .pth; this covers a bare pytest
+if str(ROOT) not in sys.path:  # requirements.txt installs helpers (-e .); this covers a bare pytest
     sys.path.insert(0, str(ROOT))
 
 # Before any test module imports TensorFlow: the same quiet start-up as in the notebooks.

@@ -174,3 +174,87 @@ def test_readme_lists_every_lesson():
         title = notebooks.title(read(path))
         assert f"[{title}](lessons/{path.name})" in readme, f"README.md should list [{title}](lessons/{path.name})"
 
+
+
+# ------------------------------------------------------------------ cells written by make notebooks
+
+
+def sources(notebook):
+    return [(cell.cell_type, cell.source) for cell in notebook.cells]
+
+
+@pytest.mark.parametrize("folder", ["lessons", "solutions"])
+@pytest.mark.parametrize("name", NAMES)
+def test_generated_cells_are_in_place(folder, name):
+    """Badges after the title, then the Colab cell, the versions cell right after the Setup
+    cell, the navigation last: each once, each exactly what make notebooks writes."""
+    notebook = read(ROOT / folder / name)
+    config = notebooks.settings()
+    cells = notebook.cells
+    for marker in notebooks.GENERATED:
+        assert sum(cell.source.startswith(marker) for cell in cells) == 1, f"{folder}/{name}: {marker} not once"
+    assert cells[0].source.startswith("# ")
+    assert cells[1].source == notebooks.badges_cell(f"{folder}/{name}", config).source, f"{folder}/{name}: badges"
+    assert cells[2].source == notebooks.colab_cell(config).source and cells[2].outputs == [], (
+        f"{folder}/{name}: the Colab cell is out of date or printed something outside Colab"
+    )
+    setup = notebooks.setup_cell_index(cells)
+    assert not notebooks.is_generated(cells[setup]) and cells[setup + 1].source == notebooks.versions_cell().source
+    assert cells[-1].source.startswith(notebooks.NAVIGATION)
+
+
+def test_badges_open_the_notebook_they_sit_in():
+    config = {"repository": "https://github.com/some-school/kmeans-course", "ref": "v2", "version": "1.0.0"}
+    source = notebooks.badges_cell("lessons/03_x.ipynb", config).source
+    assert "(https://colab.research.google.com/github/some-school/kmeans-course/blob/v2/lessons/03_x.ipynb)" in source
+    assert "(https://mybinder.org/v2/gh/some-school/kmeans-course/v2?urlpath=lab/tree/lessons/03_x.ipynb)" in source
+    lesson_badges = read(ROOT / "lessons" / NAMES[0]).cells[1].source
+    assert f"lessons/{NAMES[0]})" in lesson_badges and "solutions/" not in lesson_badges
+
+
+def test_generated_cells_follow_the_one_repository_setting():
+    """Nothing about the repository is typed into a notebook: change the setting, and every
+    badge and Colab cell follows."""
+    name = NAMES[0]
+    titles = {path.name: notebooks.title(read(path)) for path in SOLUTIONS}
+    other = {"repository": "https://github.com/some-school/kmeans-course", "ref": "autumn-2027", "version": "9.9.9"}
+    solution = notebooks.with_generated_cells(read(ROOT / "solutions" / name), ROOT / "solutions" / name, titles, other)
+    lesson = notebooks.lesson_from_solution(solution, name)
+    for notebook in (solution, lesson):
+        text = "\n".join(cell.source for cell in notebook.cells)
+        assert notebooks.settings()["repository"] not in text
+        assert "git+https://github.com/some-school/kmeans-course@autumn-2027" in text
+        assert "github/some-school/kmeans-course/blob/autumn-2027/" in text
+
+
+def test_generating_again_changes_nothing_and_finds_moved_cells():
+    """make notebooks after others edited a solution (generated cells moved, duplicated or
+    missing) writes each generated cell once, in its place."""
+    name = NAMES[0]
+    path = ROOT / "solutions" / name
+    titles = {p.name: notebooks.title(read(p)) for p in SOLUTIONS}
+    stored = read(path)
+    again = notebooks.with_generated_cells(read(path), path, titles)
+    assert sources(again) == sources(stored)
+
+    shuffled = read(path)
+    generated = [cell for cell in shuffled.cells if notebooks.is_generated(cell)]
+    others = [cell for cell in shuffled.cells if not notebooks.is_generated(cell)]
+    shuffled.cells = [others[0], generated[2], *others[1:4], generated[0], generated[0], *others[4:]]  # no navigation
+    assert sources(notebooks.with_generated_cells(shuffled, path, titles)) == sources(stored)
+
+
+def test_a_notebook_without_a_setup_cell_is_refused():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 10 · Title"),
+                                               nbformat.v4.new_markdown_cell("## Setup\n\nNo code here.")])
+    with pytest.raises(notebooks.NotebookFormatError, match="no code cell under '## Setup'"):
+        notebooks.with_generated_cells(notebook, ROOT / "solutions" / NAMES[0], {NAMES[0]: "x"})
+
+
+@pytest.mark.parametrize("repository", ["git@github.com:kmeans-tf/kmeans-tf.git", "https://github.com/kmeans-tf/kmeans-tf.git",
+                                        "https://gitlab.com/kmeans-tf/kmeans-tf", "https://github.com/kmeans-tf/", ""])
+def test_a_repository_colab_cannot_open_is_refused(tmp_path, repository):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f'[project]\nversion = "1.0.0"\n[tool.kmeans-tf]\nrepository = "{repository}"\nref = "main"\n')
+    with pytest.raises(notebooks.NotebookFormatError, match="repository"):
+        notebooks.settings(pyproject)

@@ -41,8 +41,6 @@ $(STAMP): requirements.txt
 \t@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"kmeans-tf needs Python 3.11 or newer; {sys.executable} is {v.major}.{v.minor}. Run: make PYTHON=python3.12 lab")'
 \t$(PYTHON) -m venv $(VENV)
 \t$(BIN)/python -m pip install --quiet -r requirements.txt
-\t@# Make `import helpers` work from the lessons' folder, in this venv only (a .pth file).
-\t$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "kmeans_tf.pth").write_text(str(pathlib.Path.cwd()) + "\\n")'
 \ttouch $(STAMP)
 
 # Jupyter refuses to run as root unless told; containers often are root.
@@ -101,7 +99,8 @@ def build_bundle(out: Path) -> Path:
     shutil.copytree(ROOT / "lessons", folder / "lessons", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(ROOT / "helpers", folder / "helpers",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *TEACHER_TOOLS))
-    shutil.copy2(ROOT / "requirements.txt", folder / "requirements.txt")
+    for name in ("requirements.txt", "pyproject.toml"):  # requirements.txt installs helpers with -e .
+        shutil.copy2(ROOT / name, folder / name)
     (folder / "Makefile").write_text(LEARNER_MAKEFILE)
     (folder / "README.md").write_text(learner_readme())
     archive = out / f"{BUNDLE_NAME}.zip"
