@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 
 import tensorflow as tf  # noqa: E402
 
-from helpers import functions  # noqa: E402
+from helpers import _checks, _engine  # noqa: E402
 from helpers.exercises import reference_squared_distances  # noqa: E402
 from helpers.functions import (  # noqa: E402
     EmptyClusterWarning,
@@ -313,16 +313,16 @@ def test_squared_lengths_are_computed_a_chunk_at_a_time():
     samples = RNG.normal(size=(20000, 64)).astype(np.float32)  # 8192 rows a chunk: three chunks
     for data in (samples, samples[:100]):
         expected = np.square(data.astype(np.float64)).sum(axis=1)
-        np.testing.assert_allclose(functions._squared_lengths(tf.constant(data)).numpy(), expected, rtol=1e-5)
-    checked, lengths = functions._check_matrix("samples", samples, squared_lengths=True)
+        np.testing.assert_allclose(_engine._squared_lengths(tf.constant(data)).numpy(), expected, rtol=1e-5)
+    checked, lengths = _checks._check_matrix("samples", samples, squared_lengths=True)
     np.testing.assert_allclose(lengths.numpy(), np.square(samples).sum(axis=1), rtol=1e-5)
-    assert functions._check_matrix("samples", checked) is checked  # a good float32 tensor is not copied
+    assert _checks._check_matrix("samples", checked) is checked  # a good float32 tensor is not copied
 
 
 def test_kmeans_single_cluster_on_a_first_trace():
     # A fresh copy of the compiled loop, traced first with k = 1 (in one process, earlier
     # calls leave _lloyd traced for any k, which hid a shape error for k = 1).
-    fresh = tf.function(functions._lloyd.python_function, reduce_retracing=True)
+    fresh = tf.function(_engine._lloyd.python_function, reduce_retracing=True)
     samples = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 9.0]])
     labels, centroids, total, n_iter, *_ = fresh(samples, tf.reduce_sum(samples**2, axis=1), samples[:1],
                                                  tf.constant(10), tf.constant(0.0), tf.constant(2))
@@ -335,7 +335,7 @@ def test_row_minimum_in_the_kernel_is_argmins_first_column_on_ties():
     # _row_minimum reduces pairs of columns first; a tie must still go to the lowest column,
     # as np.argmin and tf.argmin do. Values 0, 1, 2 tie in almost every row; the last columns
     # are +inf, like the padding _lloyd adds.
-    compiled = tf.function(functions._row_minimum, jit_compile=True)
+    compiled = tf.function(_engine._row_minimum, jit_compile=True)
     for k in (16, 32, 64, 96):
         partial = RNG.integers(0, 3, size=(600, k)).astype(np.float32)
         partial[:200] = 2.0
@@ -353,7 +353,7 @@ def test_nearest_in_chunk_labels_sums_counts_and_inertia():
         padded = -k % 32 if k > 16 else -k % 16
         minus_twice = np.pad(-2 * centroids, [(0, padded), (0, 0)])
         centroids_sq = np.pad(np.square(centroids).sum(axis=1), [(0, padded)], constant_values=np.inf)
-        labels, total, sums, counts = functions._nearest_in_chunk(
+        labels, total, sums, counts = _engine._nearest_in_chunk(
             samples, np.square(samples).sum(axis=1), minus_twice, centroids_sq)
         distances = reference_squared_distances(samples, centroids)
         expected = distances.argmin(axis=1)
