@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from helpers._engine import _squared_lengths
+from helpers._engine import column_stats, working_dtype
 from helpers._quiet import tf
 
 
@@ -67,53 +67,43 @@ def _as_array(name, values):
     return array
 
 
-# Squared distances are sums of squares in float32 (largest finite value 3.4e38): rows whose
-# squared length reaches this would overflow them, and k-means would return inf and NaN.
-_MAX_SQUARED_LENGTH = 1e37
+def _check_matrix(name, values, *, with_stats=False):
+    """Return ``values`` as a finite tensor of shape (n, d) with n, d >= 1, in the dtype k-means
+    works in (``helpers._engine.working_dtype``): float64 stays float64, float32 stays float32,
+    integers become float64 (exact up to 2**53), converted once and never through float32.
 
-
-def _check_matrix(name, values, *, squared_lengths=False):
-    """Return ``values`` as a finite float32 tensor of shape (n, d) with n, d >= 1, whose rows'
-    squared lengths are below ``_MAX_SQUARED_LENGTH`` (so that no distance overflows).
-
-    With ``squared_lengths=True``, return ``(tensor, lengths)``: the (n,) squared lengths of
-    the rows, which the check computes anyway and ``kmeans`` needs (one read of X, not two).
+    With ``with_stats=True``, return ``(tensor, stats)``: the column sums (float64), minima and
+    maxima, which the check computes anyway (a NaN or inf makes a sum non-finite) and which
+    place the data's frame (``helpers._engine.frame_of``). A float32 or float64 tensor is
+    checked without a copy.
     """
-    if isinstance(values, tf.Tensor) and values.dtype == tf.float32 and values.shape.rank == 2 and all(
-        values.shape
-    ):  # the common case, checked in one pass without copying large data (NaN and inf fail it too)
-        lengths = _squared_lengths(values)
-        if tf.reduce_max(lengths) < _MAX_SQUARED_LENGTH:
-            return (values, lengths) if squared_lengths else values
-    array = _as_array(name, values)
-    if array.ndim != 2:
-        raise ValueError(
-            f"{name} should be a 2-D array of shape (n_samples, n_features); got {array.ndim}-D "
-            f"shape {array.shape}. One feature? Reshape with x.reshape(-1, 1)."
-        )
-    if array.shape[0] == 0:
-        raise ValueError(f"{name} has 0 rows (shape={array.shape}); at least 1 is required.")
-    if array.shape[1] == 0:
-        raise ValueError(f"{name} has 0 features (shape={array.shape}); at least 1 is required.")
-    array = array.astype(np.float32, copy=False)
-    finite = np.isfinite(array)
-    if not finite.all():
+    if not (isinstance(values, tf.Tensor) and values.dtype in (tf.float32, tf.float64)
+            and values.shape.rank == 2 and all(values.shape)):
+        array = _as_array(name, values)
+        if array.ndim != 2:
+            raise ValueError(
+                f"{name} should be a 2-D array of shape (n_samples, n_features); got {array.ndim}-D "
+                f"shape {array.shape}. One feature? Reshape with x.reshape(-1, 1)."
+            )
+        if array.shape[0] == 0:
+            raise ValueError(f"{name} has 0 rows (shape={array.shape}); at least 1 is required.")
+        if array.shape[1] == 0:
+            raise ValueError(f"{name} has 0 features (shape={array.shape}); at least 1 is required.")
+        values = tf.convert_to_tensor(array.astype(working_dtype(array.dtype).as_numpy_dtype, copy=False))
+    stats = column_stats(values)
+    if not np.isfinite(stats[0]).all():
+        array = values.numpy()
         n_nan = int(np.isnan(array).sum())
-        n_inf = array.size - int(finite.sum()) - n_nan
+        n_inf = int(np.isinf(array).sum())
+        if n_nan or n_inf:
+            raise ValueError(
+                f"{name} contains {n_nan} NaN and {n_inf} infinite value(s); every value should be a finite number."
+            )
         raise ValueError(
-            f"{name} contains {n_nan} NaN and {n_inf} infinite value(s) (as float32); "
-            "every value should be a finite number."
+            f"{name} holds values up to {float(np.abs(array).max()):.3g}, whose sum overflows float64; "
+            "rescale the data, for example divide it by its largest value."
         )
-    tensor = tf.convert_to_tensor(array)
-    lengths = _squared_lengths(tensor)
-    longest = float(tf.reduce_max(lengths))
-    if not longest < _MAX_SQUARED_LENGTH:
-        raise ValueError(
-            f"{name} has a row whose squared length is {longest:.3g} in float32; it should be below "
-            f"{_MAX_SQUARED_LENGTH:.0e}, or squared distances overflow. Largest value: "
-            f"{float(np.abs(array).max()):.3g}. Rescale the data, for example divide it by its largest value."
-        )
-    return (tensor, lengths) if squared_lengths else tensor
+    return (values, stats) if with_stats else values
 
 
 def _check_n_clusters(n_clusters, n_samples):
@@ -124,7 +114,18 @@ def _check_n_clusters(n_clusters, n_samples):
 
 
 def _check_centroids(centroids, samples, name="centroids"):
-    centroids = _check_matrix(name, centroids)
+    """Return ``centroids`` as a finite float64 NumPy array of shape (k, d) with the samples' d
+    (exact for float32, float64 and integers up to 2**53: the frame is subtracted in float64)."""
+    array = _as_array(name, centroids)
+    if array.ndim != 2 or 0 in array.shape:
+        raise ValueError(
+            f"{name} should be a 2-D array of shape (n_clusters >= 1, n_features); got shape {array.shape}."
+        )
+    centroids = array.astype(np.float64)
+    if not np.isfinite(centroids).all():
+        n_nan = int(np.isnan(centroids).sum())
+        raise ValueError(f"{name} contains {n_nan} NaN and {int(np.isinf(centroids).sum())} infinite value(s); "
+                         "every value should be a finite number.")
     if centroids.shape[1] != samples.shape[1]:
         raise ValueError(
             f"{name} have n_features={centroids.shape[1]} but samples have "

@@ -21,6 +21,17 @@ function                   taught in
 =========================  ======================================================
 
 Shapes use ``n`` samples, ``d`` features and ``k`` clusters.
+
+Precision. The functions that measure distances (``assign_to_nearest``, ``inertia``,
+``update_centroids``, ``kmeans``, ``kmeans_plusplus``) first move the data next to the
+origin: they subtract the samples' column mean (in float64, rounded to a grid a thousandth
+of the data's spread, so that the subtraction is exact on integers and float32 data) and
+add it back to what they return (``helpers._engine.Frame``). Far from the origin the
+expansion ||x||² − 2x·c + ||c||² would otherwise cancel away the differences that matter
+(lesson 03 shows it). dtype in is dtype out: float64 samples give float64 results, float32
+stays float32, integers give float64 (as scikit-learn).
+The compiled engine (``helpers._engine``) and the input checks (``helpers._checks``) live
+in their own modules.
 """
 
 from __future__ import annotations
@@ -41,7 +52,7 @@ from helpers._checks import (
     _check_number,
     _check_seed,
 )
-from helpers._engine import _chunk_rows, _kmeans_plusplus, _lloyd, _mean_feature_variance
+from helpers import _engine
 from helpers._quiet import tf
 
 __all__ = [
@@ -63,11 +74,13 @@ __all__ = [
 
 
 class EmptyClusterWarning(UserWarning):
-    """A cluster had no samples assigned, so it kept its previous centroid."""
+    """A cluster had no samples assigned. ``update_centroids`` keeps it where it was;
+    ``kmeans`` moves it to a far sample, as scikit-learn does, and says which and where."""
 
 
 class FewerClustersWarning(UserWarning):
-    """k-means found fewer distinct clusters than asked for (too few distinct points)."""
+    """The samples hold fewer distinct points than ``n_clusters``, so some clusters must share
+    a point or stay empty."""
 
 
 # ------------------------------------------------------------------- lesson 01
@@ -287,7 +300,13 @@ def assign_to_nearest(samples, centroids):
 
     Taught in ``lessons/03_assigning_to_nearest.ipynb``. Squared distances come from
     ``||x||² - 2 x·c + ||c||²`` with one matrix product, so memory is (n, k), never
-    (n, k, d).
+    (n, k, d); samples and centroids are centred on the samples' mean first, so the
+    expansion keeps its precision far from the origin.
+
+    Precision: the nearest centroid by float64 arithmetic, except where the two nearest are
+    tied within the round-off of the working dtype (float32 for float32 samples, float64
+    otherwise) on the centred data: about 1e-6 (float32) or 1e-15 (float64) of the squared
+    distances from the mean. Exact ties go to the first centroid.
 
     Parameters
     ----------
@@ -305,9 +324,10 @@ def assign_to_nearest(samples, centroids):
     >>> assign_to_nearest([[0.0], [9.0]], [[10.0], [1.0]]).numpy()
     array([1, 0], dtype=int32)
     """
-    samples = _check_matrix("samples", samples)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     centroids = _check_centroids(centroids, samples)
-    return _assign_to_nearest(samples, centroids)
+    frame = _engine.frame_of("samples", samples, stats, centroids)
+    return _assign_to_nearest(frame.samples_into(samples), frame.into(centroids))
 
 
 def _squared_distances(samples, centroids):
@@ -329,7 +349,12 @@ def _assign_to_nearest(samples, centroids):
 def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=None):
     """Move every centroid to the mean of the samples assigned to it.
 
-    Taught in ``lessons/04_updating_centroids.ipynb``.
+    Taught in ``lessons/04_updating_centroids.ipynb``. An empty cluster keeps its previous
+    centroid here (``kmeans`` instead moves it to a far sample, as scikit-learn does).
+
+    Precision: each mean is summed on the centred samples in the working dtype (float32 for
+    float32 samples, float64 otherwise), so it is within a few units of round-off of that
+    dtype times the clusters' spread, wherever the data lie.
 
     Parameters
     ----------
@@ -343,7 +368,7 @@ def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=No
 
     Returns
     -------
-    tf.Tensor of shape (k, d), float32
+    tf.Tensor of shape (k, d), float64 for float64 or integer samples, else float32
 
     Warns
     -----
@@ -354,9 +379,9 @@ def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=No
     --------
     >>> update_centroids([[0.0], [2.0], [10.0]], [0, 0, 1], 2).numpy()
     array([[ 1.],
-           [10.]], dtype=float32)
+           [10.]])
     """
-    samples = _check_matrix("samples", samples)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     n_clusters = _check_int("n_clusters", n_clusters, minimum=1)
     labels = _check_labels(nearest_indices, samples.shape[0], n_clusters)
     empty = np.flatnonzero(np.bincount(labels, minlength=n_clusters) == 0).tolist()
@@ -366,7 +391,8 @@ def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=No
                 f"cluster(s) {empty} have no samples assigned, so they have no mean; pass "
                 "previous_centroids to keep them where they were."
             )
-        previous = tf.zeros((n_clusters, samples.shape[1]))
+        previous = np.zeros((n_clusters, samples.shape[1]))
+        frame = _engine.frame_of("samples", samples, stats)
     else:
         previous = _check_centroids(previous_centroids, samples, name="previous_centroids")
         if previous.shape[0] != n_clusters:
@@ -379,7 +405,10 @@ def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=No
                 EmptyClusterWarning,
                 stacklevel=2,
             )
-    return _update_centroids(samples, tf.constant(labels, tf.int32), n_clusters, previous)
+        frame = _engine.frame_of("samples", samples, stats, previous)
+    updated = _update_centroids(frame.samples_into(samples), tf.constant(labels, tf.int32), n_clusters,
+                                frame.into(previous))
+    return tf.constant(frame.out(updated))
 
 
 def _update_centroids(samples, nearest_indices, n_clusters, previous_centroids):
@@ -398,6 +427,11 @@ def inertia(samples, centroids, labels=None):
 
     Taught in ``lessons/05_iterating_to_convergence.ipynb``.
 
+    Precision: from exact differences on the centred data, summed in the working dtype
+    (float32 for float32 samples, float64 otherwise): within about 1e-6 (float32) or 1e-12
+    (float64) relative of the float64 sum, wherever the data lie. With ``labels=None`` the
+    labels are ``assign_to_nearest``'s.
+
     Parameters
     ----------
     samples : array-like of shape (n, d)
@@ -414,13 +448,15 @@ def inertia(samples, centroids, labels=None):
     >>> inertia([[0.0], [2.0]], [[1.0]])
     2.0
     """
-    samples = _check_matrix("samples", samples)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     centroids = _check_centroids(centroids, samples)
+    frame = _engine.frame_of("samples", samples, stats, centroids)
+    samples, centroids = frame.samples_into(samples), frame.into(centroids)
     if labels is None:
         labels = _assign_to_nearest(samples, centroids)
     else:
         labels = tf.constant(_check_labels(labels, samples.shape[0], centroids.shape[0]), tf.int32)
-    return float(_inertia(samples, centroids, labels))
+    return float(frame.squared(_inertia(samples, centroids, labels).numpy()))
 
 
 def _inertia(samples, centroids, labels):
@@ -434,7 +470,7 @@ class KMeansResult:
 
     Attributes
     ----------
-    centroids : np.ndarray of shape (k, d), float32
+    centroids : np.ndarray of shape (k, d), float64 for float64 or integer samples, else float32
     labels : np.ndarray of shape (n,), int32
         The nearest centroid of each sample.
     inertia : float
@@ -446,7 +482,7 @@ class KMeansResult:
         before ``max_iter``.
     inertia_history : np.ndarray of shape (n_iter,), float64
         Inertia of the assignment made in each iteration, before its update.
-    centroid_history : np.ndarray of shape (n_iter + 1, k, d), float32
+    centroid_history : np.ndarray of shape (n_iter + 1, k, d), the dtype of ``centroids``
         The starting centroids, then the centroids after each iteration.
     """
 
@@ -466,13 +502,28 @@ class KMeansResult:
         )
 
 
+# A fit that has not converged after a million iterations will not; larger values are typos.
+_MAX_ITER = 1_000_000
+
+
 def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, seed=None):
     """Lloyd's k-means: assign, update, repeat until nothing changes.
 
     Taught in ``lessons/05_iterating_to_convergence.ipynb``; starts in
     ``lessons/08_better_starts_and_choosing_k.ipynb``. Follows scikit-learn's
-    ``KMeans(algorithm="lloyd")`` step for step, so from the same explicit ``init`` both
-    give the same result.
+    ``KMeans(algorithm="lloyd")`` step for step: it centres the data, works in the samples'
+    dtype, stops by the same rules, and moves a cluster left empty to the sample farthest
+    from its centroid, as scikit-learn does (``update_centroids`` of lesson 04 keeps an empty
+    cluster in place instead). So from the same explicit ``init`` both give the same labels
+    and centroids, except where a sample is tied between two centroids within round-off.
+
+    Precision: the labels are the nearest centroids by float64 arithmetic except where the
+    two nearest are tied within the working dtype's round-off of the centred squared
+    distances (float32 for float32 samples, float64 otherwise); the inertia is summed from
+    exact differences in float64, within about 1e-6 (float32) or 1e-12 (float64) relative.
+
+    The fit runs in compiled blocks of iterations of about 0.2 s each, so Ctrl-C
+    (KeyboardInterrupt) stops it within about a second.
 
     Parameters
     ----------
@@ -484,7 +535,8 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
     n_init : int >= 1 or "auto", keyword-only
         Runs from different starts; the lowest inertia wins. "auto" means 1 for
         "k-means++" or an array, 10 for "random" (scikit-learn's rule).
-    max_iter : int >= 1, keyword-only
+    max_iter : int in [1, 1000000], keyword-only
+        Memory for the histories grows with the iterations run, not with ``max_iter``.
     tol : float >= 0, keyword-only
         Stop when the centroids move less than this in total squared distance, relative
         to the mean variance of the features (as scikit-learn does). Stop in any case
@@ -495,13 +547,15 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
     Returns
     -------
     KMeansResult
+        Centroids in float64 for float64 or integer samples, else float32.
 
     Warns
     -----
     EmptyClusterWarning
-        A cluster was empty during some iteration and kept its centroid.
+        A cluster was left empty in some iteration (it says which, when, and the sample it
+        was moved to), or owns no sample in the final labels.
     FewerClustersWarning
-        Fewer distinct clusters than ``n_clusters`` were found.
+        The samples hold fewer distinct points than ``n_clusters`` (it gives both counts).
 
     Examples
     --------
@@ -509,7 +563,7 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
     >>> kmeans(samples, 3, seed=0).centroids.shape
     (3, 2)
     """
-    samples, samples_sq = _check_matrix("samples", samples, squared_lengths=True)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     n_samples = samples.shape[0]
     if isinstance(init, str):
         if init not in ("k-means++", "random"):
@@ -530,48 +584,80 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
         warnings.warn(f"init is an array, so n_init={n_init} runs would all be the same; running once.",
                       stacklevel=2)
         n_init = 1
-    max_iter = _check_int("max_iter", max_iter, minimum=1)
+    max_iter = _check_int("max_iter", max_iter, minimum=1, maximum=_MAX_ITER)
     tol = _check_number("tol", tol, minimum=0)
     seed = _check_seed(seed, allow_none=True)
 
-    scaled_tol = tol * _mean_feature_variance(samples) if tol > 0 else 0.0
+    frame = _engine.frame_of("samples", samples, stats, *([] if start is None else [start]))
+    work = frame.samples_into(samples)
+    work_sq = _engine._squared_lengths(work)
+    scaled_tol = tol * _mean_feature_variance(work_sq, frame, stats) if tol > 0 else 0.0
     run_seeds = np.random.default_rng(seed).integers(0, _MAX_SEED, size=n_init)
     best = None
     for run_seed in run_seeds:
         if start is not None:
-            centroids = start
+            centroids = frame.into(start)
         elif init == "random":  # init is a str here
-            centroids = _choose_random_centroids(samples, n_clusters, int(run_seed))
+            centroids = _choose_random_centroids(work, n_clusters, int(run_seed))
         else:
-            centroids = _kmeans_plusplus(samples, n_clusters, int(run_seed))
-        result = _lloyd(samples, samples_sq, centroids, tf.constant(max_iter), tf.constant(scaled_tol, tf.float32),
-                        tf.constant(_chunk_rows(*samples.shape)))
-        if best is None or float(result[2]) < float(best[2]):
-            best = result
-    labels, centroids, total, n_iter, converged, had_empty, inertias, history = best
-    labels = labels.numpy()
-    n_iter = int(n_iter)
-    if bool(had_empty):
-        warnings.warn("a cluster was empty during k-means; it kept its previous centroid.",
-                      EmptyClusterWarning, stacklevel=2)
-    n_distinct = len(np.unique(labels))
-    if n_distinct < n_clusters:
-        warnings.warn(
-            f"Number of distinct clusters ({n_distinct}) found smaller than n_clusters ({n_clusters}). "
-            "Possibly due to duplicate points in samples.",
-            FewerClustersWarning,
-            stacklevel=2,
-        )
+            centroids = tf.gather(work, _engine.kmeans_plusplus_indices(work, work_sq, n_clusters, int(run_seed)))
+        run = _engine.lloyd(work, work_sq, centroids, max_iter=max_iter, tol=scaled_tol)
+        if best is None or run.inertia < best.inertia:
+            best = run
+    _warn_about_clusters(best, samples, n_clusters, max_iter)
     return KMeansResult(
-        centroids=centroids.numpy(),
-        labels=labels,
-        inertia=float(total),
-        n_iter=n_iter,
-        converged=bool(converged),
-        inertia_history=inertias.numpy()[:n_iter].astype(np.float64),
-        centroid_history=history.numpy()[: n_iter + 1],
+        centroids=frame.out(best.centroids),
+        labels=best.labels,
+        inertia=float(frame.squared(best.inertia)),
+        n_iter=best.n_iter,
+        converged=best.converged,
+        inertia_history=frame.squared(best.inertias),
+        centroid_history=frame.out(best.history),
     )
 
+
+def _mean_feature_variance(work_sq, frame, stats):
+    """scikit-learn's ``np.mean(np.var(X, axis=0))``, in the frame, in float64: the mean squared
+    distance from the shift less the squared distance of the mean from it, over d."""
+    n_samples, n_features = len(work_sq), len(stats[0])
+    mean_in_frame = (stats[0] / n_samples - frame.shift) * frame.scale
+    mean_square = float(tf.reduce_sum(tf.cast(work_sq, tf.float64))) / n_samples
+    return max(mean_square - float(np.sum(np.square(mean_in_frame))), 0.0) / n_features
+
+
+def _warn_about_clusters(run, samples, n_clusters, max_iter):
+    """The warnings of a ``kmeans`` run, each naming its real cause."""
+    if len(run.moves):
+        events = [f"cluster {cluster} in iteration {iteration} (moved to sample {sample})"
+                  for iteration, cluster, sample in run.moves[:5]]
+        more = f" and {len(run.moves) - 5} more" if len(run.moves) > 5 else ""
+        warnings.warn(
+            f"a cluster was left empty {len(run.moves)} time(s): {', '.join(events)}{more}. As in scikit-learn, "
+            "an emptied cluster moves to the sample farthest from its centroid.",
+            EmptyClusterWarning,
+            stacklevel=3,
+        )
+    n_found = len(np.unique(run.labels))
+    if n_found == n_clusters:
+        return
+    n_distinct = len(np.unique(samples.numpy(), axis=0))
+    if n_distinct < n_clusters:
+        warnings.warn(
+            f"Number of distinct clusters ({n_found}) found smaller than n_clusters ({n_clusters}): the "
+            f"samples hold only {n_distinct} distinct point(s).",
+            FewerClustersWarning,
+            stacklevel=3,
+        )
+    else:
+        idle = sorted(set(range(n_clusters)) - set(np.unique(run.labels).tolist()))
+        stop = "converged by tol" if run.converged else f"stopped at max_iter={max_iter}"
+        warnings.warn(
+            f"cluster(s) {idle[:10]}{' ...' if len(idle) > 10 else ''} own no sample in the final labels: "
+            f"the fit {stop} before the labels settled (the samples hold {n_distinct} distinct points, "
+            f"enough for n_clusters={n_clusters}).",
+            EmptyClusterWarning,
+            stacklevel=3,
+        )
 
 
 # ------------------------------------------------------------------- lesson 06
@@ -689,7 +775,10 @@ def load_digits():
 def kmeans_plusplus(samples, n_clusters, seed=None):
     """Spread-out first centroids: greedy k-means++, as scikit-learn's default start.
 
-    Taught in ``lessons/08_better_starts_and_choosing_k.ipynb``.
+    Taught in ``lessons/08_better_starts_and_choosing_k.ipynb``. Compiled, on the centred
+    data (``helpers._engine.kmeans_plusplus_indices``): the first centre is a uniformly
+    random sample; each next one is the best of ``2 + int(ln k)`` candidates drawn with
+    probability proportional to their squared distance to the nearest centre so far.
 
     Parameters
     ----------
@@ -700,17 +789,20 @@ def kmeans_plusplus(samples, n_clusters, seed=None):
 
     Returns
     -------
-    tf.Tensor of shape (k, d), float32
-        Rows of ``samples``.
+    tf.Tensor of shape (k, d), float64 for float64 or integer samples, else float32
+        Rows of ``samples``, exactly.
 
     Examples
     --------
     >>> kmeans_plusplus([[0.0], [0.1], [50.0], [50.1]], 2, seed=0).shape
     TensorShape([2, 1])
     """
-    samples = _check_matrix("samples", samples)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     n_clusters = _check_n_clusters(n_clusters, samples.shape[0])
     seed = _check_seed(seed, allow_none=True)
     if seed is None:
         seed = int(np.random.default_rng().integers(0, _MAX_SEED))
-    return _kmeans_plusplus(samples, n_clusters, seed)
+    work = _engine.frame_of("samples", samples, stats).samples_into(samples)
+    return tf.gather(samples, _engine.kmeans_plusplus_indices(work, _engine._squared_lengths(work), n_clusters, seed))
+
+
