@@ -21,6 +21,7 @@ careful version of it.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -50,6 +51,32 @@ _EXPONENT_WINDOW = {tf.float32: 30, tf.float64: 200}
 # How far, in powers of two of the samples' spread, a centroid may lie before the scale
 # follows the centroids instead of the samples (so that its squared length stays finite).
 _FAR_CENTROIDS = {tf.float32: 60, tf.float64: 480}
+
+
+def _traced_once_per_dtype(signature):
+    """A decorator: ``tf.function`` with an input signature of unknown sizes, one per dtype of the
+    first argument. A new k, n or d then reuses the graph instead of tracing anew (about a
+    second each here); only XLA's kernel is compiled again for new chunk shapes."""
+
+    def decorate(function):
+        graphs = {}
+
+        def call(*args, **options):  # options: Python values, one graph for each
+            key = (args[0].dtype, *sorted(options.items()))
+            if key not in graphs:
+                graphs[key] = tf.function(functools.partial(function, **options), input_signature=signature(key[0]),
+                                          autograph=False)
+            return graphs[key](*args)
+
+        call.python_function = function
+        call.__doc__, call.__name__ = function.__doc__, function.__name__
+        return call
+
+    return decorate
+
+
+def _spec(shape, dtype):
+    return tf.TensorSpec(shape, dtype)
 
 
 def working_dtype(dtype):
@@ -96,7 +123,7 @@ def _column_stats_of(chunk):
             tf.reduce_max(chunk, axis=0))
 
 
-@tf.function(reduce_retracing=True)
+@_traced_once_per_dtype(lambda dtype: [_spec([None, None], dtype), _spec([], tf.int32)])
 def _column_stats_in_chunks(samples, chunk_rows):
     n_features = tf.shape(samples)[1]
 
@@ -117,7 +144,7 @@ def _squared_lengths(samples):
     return _squared_lengths_in_chunks(samples, tf.constant(rows))
 
 
-@tf.function(reduce_retracing=True)
+@_traced_once_per_dtype(lambda dtype: [_spec([None, None], dtype), _spec([], tf.int32)])
 def _squared_lengths_in_chunks(samples, chunk_rows):
     """A chunk at a time: tf.square(samples) would make a temporary as large as X. Measured on
     2 cores, 70000×784: 34 ms as eager operations a chunk at a time, 10 ms compiled."""
@@ -205,7 +232,28 @@ def frame_of(name, samples, stats, *others):
 # ------------------------------------------------------------------------- Lloyd
 
 
-@tf.function(jit_compile=True)
+def _nearest_in_chunk_plain(chunk, chunk_sq, minus_twice, centroids_sq):
+    """``_nearest_in_chunk`` without XLA, for small data: TensorFlow's own kernels, nothing to
+    compile (XLA's compiling took 0.3 to 1.2 s here, the whole fit on small data a few ms)."""
+    n_clusters = tf.shape(minus_twice)[0]
+    partial = tf.matmul(chunk, minus_twice, transpose_b=True) + centroids_sq
+    labels = tf.argmin(partial, axis=1, output_type=tf.int32)  # the first column on a tie, as _row_minimum
+    nearest = tf.reduce_min(partial, axis=1)
+    inertia = tf.reduce_sum(tf.cast(tf.maximum(chunk_sq + nearest, 0.0), tf.float64))
+    sums = tf.math.unsorted_segment_sum(chunk, labels, n_clusters)
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(nearest), labels, n_clusters)
+    return labels, inertia, sums, counts
+
+
+# Samples (n * d values) from which the XLA chunk kernel pays for its compiling.
+_XLA_FROM = 2**18
+
+
+def uses_xla(samples):
+    return samples.shape[0] * samples.shape[1] >= _XLA_FROM
+
+
+@tf.function(jit_compile=True, autograph=False)
 def _nearest_in_chunk(chunk, chunk_sq, minus_twice, centroids_sq):
     """One chunk of samples: the label of each row, the chunk's share of the inertia (float64),
     and the sums and counts of each cluster, compiled by XLA into one kernel.
@@ -266,7 +314,7 @@ def _distance_terms(centroids, padding):
     return minus_twice, centroids_sq
 
 
-def _one_pass(samples, samples_sq, centroids, chunk_rows):
+def _one_pass(samples, samples_sq, centroids, chunk_rows, xla):
     """Labels, per-cluster sums and counts, and the inertia (float64) for the given centroids:
     one read of the samples, a chunk at a time."""
     n_clusters = tf.shape(centroids)[0]
@@ -275,7 +323,7 @@ def _one_pass(samples, samples_sq, centroids, chunk_rows):
     n_chunks = _n_chunks(samples, chunk_rows)
 
     def chunk_step(j, sums, counts, total, labels):
-        chunk_labels, chunk_inertia, chunk_sums, chunk_counts = _nearest_in_chunk(
+        chunk_labels, chunk_inertia, chunk_sums, chunk_counts = (_nearest_in_chunk if xla else _nearest_in_chunk_plain)(
             _chunk(samples, j, chunk_rows), _chunk(samples_sq, j, chunk_rows), *terms)
         return j + 1, sums + chunk_sums, counts + chunk_counts, total + chunk_inertia, labels.write(j, chunk_labels)
 
@@ -321,8 +369,10 @@ def _relocate_empty(samples, centroids, labels, sums, counts, chunk_rows):
     return tf.cond(n_empty > 0, relocate, lambda: (sums, counts, tf.zeros([0, 2], tf.int32)))
 
 
-@tf.function(reduce_retracing=True)
-def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol, chunk_rows):
+@_traced_once_per_dtype(lambda dtype: [
+    _spec([None, None], dtype), _spec([None], dtype), _spec([None, None], dtype), _spec([None], tf.int32),
+    _spec([], tf.int32), _spec([], tf.int32), _spec([], dtype), _spec([], tf.int32)])
+def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol, chunk_rows, xla=True):
     """Up to ``n_steps`` Lloyd iterations (numbered from ``first``) from ``centroids``:
     scikit-learn's ``_kmeans_single_lloyd`` in TF2, a block at a time.
 
@@ -339,7 +389,7 @@ def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol
     """
 
     def step(i, centroids, labels_old, done, strict, inertias, history, moves):
-        labels, sums, counts, total = _one_pass(samples, samples_sq, centroids, chunk_rows)
+        labels, sums, counts, total = _one_pass(samples, samples_sq, centroids, chunk_rows, xla)
         sums, counts, moved = _relocate_empty(samples, centroids, labels, sums, counts, chunk_rows)
         updated = tf.where(counts > 0, sums / tf.maximum(counts, 1.0), centroids)
         # The loop needs the shape it started with; for k = 1, broadcasting against counts of
@@ -367,8 +417,10 @@ def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol
     return centroids, labels, n_done, done, strict, inertias.stack(), history.stack(), moves.concat()
 
 
-@tf.function(reduce_retracing=True)
-def _final_pass(samples, samples_sq, centroids, labels, labels_hold, chunk_rows):
+@_traced_once_per_dtype(lambda dtype: [
+    _spec([None, None], dtype), _spec([None], dtype), _spec([None, None], dtype), _spec([None], tf.int32),
+    _spec([], tf.bool), _spec([], tf.int32)])
+def _final_pass(samples, samples_sq, centroids, labels, labels_hold, chunk_rows, xla=True):
     """The labels of the final centroids (``labels`` when ``labels_hold``, else found anew) and
     the inertia from exact differences (float64), a chunk at a time."""
     padding = _padding(tf.shape(centroids)[0])
@@ -380,7 +432,8 @@ def _final_pass(samples, samples_sq, centroids, labels, labels_hold, chunk_rows)
         chunk_labels = tf.cond(
             labels_hold,
             lambda: _chunk(labels, j, chunk_rows),
-            lambda: _nearest_in_chunk(chunk, _chunk(samples_sq, j, chunk_rows), *terms)[0],
+            lambda: (_nearest_in_chunk if xla else _nearest_in_chunk_plain)(chunk, _chunk(samples_sq, j, chunk_rows),
+                                                                             *terms)[0],
         )
         total += tf.cast(tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels))), tf.float64)
         return j + 1, total, found.write(j, chunk_labels)
@@ -432,7 +485,7 @@ def lloyd(samples, samples_sq, centroids, *, max_iter, tol):
         began = time.perf_counter()
         centroids, labels, n_done, done, strict, block_inertias, block_history, block_moves = _lloyd_block(
             samples, samples_sq, centroids, labels, tf.constant(n_iter + 1), tf.constant(min(block, max_iter - n_iter)),
-            tol, chunk_rows)
+            tol, chunk_rows, xla=uses_xla(samples))
         n_done, done, strict = int(n_done), bool(done), bool(strict)
         block = _next_block(block, time.perf_counter() - began, n_done)
         n_iter += n_done
@@ -441,7 +494,8 @@ def lloyd(samples, samples_sq, centroids, *, max_iter, tol):
         moves.append(block_moves.numpy())
     # After a strict convergence the last labels hold: the centroids, means of the same labels
     # as the iteration before, did not move. scikit-learn skips the search then, too.
-    labels, total = _final_pass(samples, samples_sq, centroids, labels, tf.constant(strict), chunk_rows)
+    labels, total = _final_pass(samples, samples_sq, centroids, labels, tf.constant(strict), chunk_rows,
+                                xla=uses_xla(samples))
     return LloydRun(centroids, labels.numpy(), float(total), n_iter, done, np.concatenate(inertias),
                     np.concatenate(history), np.concatenate(moves))
 
@@ -449,7 +503,9 @@ def lloyd(samples, samples_sq, centroids, *, max_iter, tol):
 # ------------------------------------------------------------------------ k-means++
 
 
-@tf.function(reduce_retracing=True)
+@_traced_once_per_dtype(lambda dtype: [
+    _spec([None, None], dtype), _spec([None], dtype), _spec([None], dtype), _spec([None], tf.int32),
+    _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32)])
 def _kmeans_plusplus_block(samples, samples_sq, closest, chosen, first, last, n_trials, seed):
     """Centres ``first`` to ``last - 1`` of greedy k-means++, as scikit-learn's ``_kmeans_plusplus``.
 

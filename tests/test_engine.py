@@ -79,12 +79,12 @@ class CountingBlocks:
     def __init__(self, interrupt_on=None):
         self.inner, self.calls, self.steps, self.interrupt_on = _engine._lloyd_block, 0, [], interrupt_on
 
-    def __call__(self, *args):
+    def __call__(self, *args, **options):
         self.calls += 1
         if self.calls == self.interrupt_on:
             raise KeyboardInterrupt
         self.steps.append(int(args[5]))
-        return self.inner(*args)
+        return self.inner(*args, **options)
 
 
 def test_a_fit_runs_in_blocks_sized_by_their_time_and_ctrl_c_stops_it(monkeypatch):
