@@ -14,10 +14,10 @@ function                   taught in
 ``update_centroids``       lessons/04_updating_centroids.ipynb
 ``inertia``                lessons/05_iterating_to_convergence.ipynb
 ``kmeans``                 lessons/05_iterating_to_convergence.ipynb
-``kmeans_plusplus``        lessons/08_better_starts_and_choosing_k.ipynb
 ``load_digits``            lessons/06_any_dimension_digits.ipynb
 ``plot_images``            lessons/06_any_dimension_digits.ipynb
 ``cluster_purity``         lessons/06_any_dimension_digits.ipynb
+``kmeans_plusplus``        lessons/08_better_starts_and_choosing_k.ipynb
 =========================  ======================================================
 
 Shapes use ``n`` samples, ``d`` features and ``k`` clusters.
