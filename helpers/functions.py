@@ -27,7 +27,8 @@ Precision. The functions that measure distances (``assign_to_nearest``, ``inerti
 origin: they subtract the samples' column mean (in float64, rounded to a grid a thousandth
 of the data's spread, so that on data lying on a coarser grid, such as integers, pixels in
 sixteenths or float32 values far from the origin, the subtraction is exact) and add it back
-to what they return (``helpers._engine.Frame``). Far from the origin the expansion
+to what they return, unless the mean is already within the data's spread of the origin
+(``helpers._engine.Frame``). Far from the origin the expansion
 ||x||² − 2x·c + ||c||² would otherwise cancel away the differences that matter (lesson 03
 shows it). dtype in is dtype out: float64 samples give float64 results, float32
 stays float32, integers give float64 (as scikit-learn).
