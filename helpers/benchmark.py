@@ -8,11 +8,19 @@ process so that memory is measured cleanly:
 - scikit-learn's ``KMeans(algorithm="lloyd")``,
 
 from the same explicit start, for the same number of iterations (``tol=0``, so both stop
-only when no label changes or at ``max_iter``), and a floor: the time to read X once
-(``np.sum``), which no iteration can beat. It prints milliseconds per iteration (the
-whole fit divided by its iterations, so start-up costs count too), the ratios, both
-inertias (they must agree) and the peak memory the first fit added on top of its data
-(for kmeans that includes tracing and XLA's compiling; later fits add almost nothing).
+only when no label changes or at ``max_iter``), and two floors: the time to read X once
+(``np.sum``), which no iteration can beat, and the time of the distance product X·Cᵀ
+(2·n·d·k flops) at this machine's peak matrix-multiply rate, measured first on a large
+``tf.matmul``. It prints milliseconds per iteration (the whole fit divided by its
+iterations, so start-up costs count too), the ratios, both inertias (they must agree) and
+the peak memory the first fit added on top of its data (for kmeans that includes tracing
+and XLA's compiling; later fits add almost nothing).
+
+A second table is the user's view: a fit with default arguments, ``kmeans(X, k, seed=s)``
+against ``KMeans(k, random_state=s).fit(X)`` (k-means++ start, ``tol=1e-4``), end to end:
+the median over ``--seeds`` seeds of the time to result, of the inertia and of the
+iterations, from the second call on; the first call of a fresh process (tracing and XLA's
+compiling) is shown apart.
 Times are the best of ``--repeat`` fits after that warm-up fit, in each of ``--processes``
 fresh processes per method, taken in turns (floor, scikit-learn, kmeans, scikit-learn,
 kmeans, ...): on a shared machine a few seconds of someone else's load can slow one process
@@ -115,6 +123,8 @@ def measure(name, method, repeat):
             times.append(time.perf_counter() - began)
         return {"ms": 1000 * min(times[1:]), "n_iter": 1, "inertia": None, "memory": 0}
 
+    if method in ("tf-default", "sklearn-default"):
+        return measure_default(samples, k, method, repeat)
     if method == "tf":
         import tensorflow as tf
 
@@ -147,6 +157,56 @@ def measure(name, method, repeat):
     return {"ms": 1000 * min(times) / n_iter, "n_iter": n_iter, "inertia": inertia, "memory": memory.added}
 
 
+def measure_default(samples, k, method, seeds):
+    """Default-argument fits, end to end, for seeds 0..seeds-1 after a first call (seed 1000)."""
+    import warnings
+
+    import numpy as np
+
+    if method == "tf-default":
+        from helpers.functions import kmeans
+
+        def fit(seed):
+            result = kmeans(samples, k, seed=seed)
+            return result.n_iter, result.inertia
+    else:
+        from sklearn.cluster import KMeans
+
+        def fit(seed):
+            model = KMeans(k, random_state=seed).fit(samples)
+            return model.n_iter_, float(model.inertia_)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter is expected on uniform data
+        began = time.perf_counter()
+        fit(1000)
+        first = time.perf_counter() - began
+        times, iterations, inertias = [], [], []
+        for seed in range(seeds):
+            began = time.perf_counter()
+            n_iter, inertia = fit(seed)
+            times.append(time.perf_counter() - began)
+            iterations.append(n_iter)
+            inertias.append(inertia)
+    return {"ms": 1000 * float(np.median(times)), "first_ms": 1000 * first, "n_iter": float(np.median(iterations)),
+            "inertia": float(np.median(inertias)), "memory": 0}
+
+
+def peak_matmul_rate():
+    """This machine's float32 matrix-multiply rate in flop/s: the best of a few 2048×2048
+    products in TensorFlow (what the distance product of an iteration could at best reach)."""
+    import tensorflow as tf
+
+    a = tf.random.stateless_uniform((2048, 2048), seed=(0, 0))
+    float(tf.reduce_sum(tf.matmul(a, a)))  # warm-up: thread pools, oneDNN's kernel choice
+    best = float("inf")
+    for _ in range(5):
+        began = time.perf_counter()
+        float(tf.matmul(a, a)[0, 0])
+        best = min(best, time.perf_counter() - began)
+    return 2 * 2048**3 / best
+
+
 def run_child(name, method, repeat):
     output = subprocess.run(
         [sys.executable, "-m", "helpers.benchmark", "--child", name, method, "--repeat", str(repeat)],
@@ -158,7 +218,25 @@ def run_child(name, method, repeat):
 def best_of(runs):
     """One method's numbers over several processes: the fastest time, the largest memory."""
     assert len({(run["n_iter"], run["inertia"]) for run in runs}) == 1, f"processes disagree: {runs}"
-    return {**runs[0], "ms": min(run["ms"] for run in runs), "memory": max(run["memory"] for run in runs)}
+    best = {**runs[0], "ms": min(run["ms"] for run in runs), "memory": max(run["memory"] for run in runs)}
+    if "first_ms" in runs[0]:
+        best["first_ms"] = min(run["first_ms"] for run in runs)
+    return best
+
+
+def describe_cpu():
+    """The CPU model and its vector extensions, from /proc/cpuinfo (Linux), e.g.
+    "AMD EPYC 7B13 (AVX2, no AVX-512)"."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            text = cpuinfo.read()
+    except OSError:
+        return platform.processor() or platform.machine()
+    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),
+                 platform.machine())
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    extensions = ["AVX2" if "avx2" in flags else "no AVX2", "AVX-512" if "avx512f" in flags else "no AVX-512"]
+    return f"{model} ({', '.join(extensions)})"
 
 
 def describe_machine():
@@ -168,7 +246,7 @@ def describe_machine():
 
     gpus = tf.config.list_physical_devices("GPU")
     device = f"{len(gpus)} GPU(s): {', '.join(g.name for g in gpus)}" if gpus else "CPU only"
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {device}; Python "
+    return (f"{describe_cpu()}, {os.cpu_count()} cores, {device}; Python "
             f"{platform.python_version()}, TensorFlow {tf.__version__}, scikit-learn {sklearn.__version__}, "
             f"NumPy {np.__version__}")
 
@@ -178,6 +256,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="only the two small data sets")
     parser.add_argument("--repeat", type=int, default=3, help="timed fits per process (best is kept)")
     parser.add_argument("--processes", type=int, default=2, help="fresh processes per method (best is kept)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds of the default fits (the median is kept)")
     parser.add_argument("--child", nargs=2, metavar=("DATASET", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -188,25 +267,49 @@ def main(argv=None):
 
     import helpers.functions  # noqa: F401
 
-    print(f"k-means, ms per Lloyd iteration (best of {args.repeat} fits in each of {args.processes} processes); "
-          f"{describe_machine()}\n")  # Markdown
-    print("| data | X | floor: one read of X | scikit-learn | kmeans (TF) | TF / sklearn | TF / floor "
-          "| inertia sklearn | inertia TF | iterations | peak memory added: sklearn, TF |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in QUICK if args.quick else DATASETS:
-        n, d, _, _ = DATASETS[name]
+    print(f"k-means on {describe_machine()}\n")  # Markdown
+    rate = peak_matmul_rate()
+    names = QUICK if args.quick else list(DATASETS)
+    print(f"**Per Lloyd iteration**, ms (best of {args.repeat} fits in each of {args.processes} processes); "
+          f"compute floor: the distance product at the measured peak matmul rate, {rate / 1e9:.0f} GFLOP/s\n")
+    print("| data | X | floor: one read of X | floor: X·Cᵀ at peak | scikit-learn | kmeans (TF) | TF / sklearn "
+          "| TF / read floor | TF / compute floor | inertia sklearn | inertia TF | iterations "
+          "| peak memory added: sklearn, TF |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        n, d, k, _ = DATASETS[name]
         runs = {"floor": [], "sklearn": [], "tf": []}
         for _ in range(args.processes):
             for method, results in runs.items():
                 results.append(run_child(name, method, args.repeat))
         floor, sk, ours = (best_of(results) for results in runs.values())
+        compute = 1000 * 2 * n * d * k / rate
         agree = abs(ours["inertia"] - sk["inertia"]) <= 1e-4 * abs(sk["inertia"])
         iterations = ours["n_iter"] if ours["n_iter"] == sk["n_iter"] else f"{ours['n_iter']} vs {sk['n_iter']}"
         print(
-            f"| {name} | {n * d * 4 / 2**20:,.1f} MiB | {floor['ms']:.2f} | {sk['ms']:.2f} | {ours['ms']:.2f} "
-            f"| {ours['ms'] / sk['ms']:.2f}× | {ours['ms'] / floor['ms']:.1f}× | {sk['inertia']:.6g} "
+            f"| {name} | {n * d * 4 / 2**20:,.1f} MiB | {floor['ms']:.2f} | {compute:.2g} | {sk['ms']:.2f} "
+            f"| {ours['ms']:.2f} | {ours['ms'] / sk['ms']:.2f}× | {ours['ms'] / floor['ms']:.1f}× "
+            f"| {ours['ms'] / compute:.1f}× | {sk['inertia']:.6g} "
             f"| {ours['inertia']:.6g}{'' if agree else ' (differs!)'} | {iterations} "
             f"| {sk['memory'] / 2**20:,.0f} MiB, {ours['memory'] / 2**20:,.0f} MiB |",
+            flush=True,
+        )
+    print(f"\n**Default fit, end to end**: `kmeans(X, k, seed=s)` against `KMeans(k, random_state=s).fit(X)`, "
+          f"median over seeds 0..{args.seeds - 1} from the second call on (best of {args.processes} processes); "
+          "the first call of a fresh process (tracing, XLA's compiling) apart\n")
+    print("| data | scikit-learn, ms | kmeans (TF), ms | TF / sklearn | inertia sklearn | inertia TF | TF / sklearn "
+          "inertia | iterations sklearn, TF | first call: sklearn, TF |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        runs = {"sklearn-default": [], "tf-default": []}
+        for _ in range(args.processes):
+            for method, results in runs.items():
+                results.append(run_child(name, method, args.seeds))
+        sk, ours = (best_of(results) for results in runs.values())
+        print(
+            f"| {name} | {sk['ms']:.1f} | {ours['ms']:.1f} | {ours['ms'] / sk['ms']:.2f}× | {sk['inertia']:.6g} "
+            f"| {ours['inertia']:.6g} | {ours['inertia'] / sk['inertia']:.4f} | {sk['n_iter']:g}, {ours['n_iter']:g} "
+            f"| {sk['first_ms'] / 1000:.2f} s, {ours['first_ms'] / 1000:.2f} s |",
             flush=True,
         )
 

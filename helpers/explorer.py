@@ -16,8 +16,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers._quiet import tf
-from helpers.functions import _as_array, _assign_to_nearest, cluster_colours, create_samples, kmeans, plot_clusters
+from helpers.functions import _as_array, assign_to_nearest, cluster_colours, create_samples, kmeans, plot_clusters
 
 
 def project_to_2d(samples):
@@ -157,7 +156,7 @@ class KMeansExplorer:
         """Draw the current iteration; returns the matplotlib Figure."""
         step = self.controls["iteration"].value
         centroids = self.shown_centroids
-        labels = _assign_to_nearest(tf.constant(self.samples), tf.constant(centroids)).numpy()
+        labels = assign_to_nearest(self.samples, centroids).numpy()  # centred: right far from the origin too
         trails = (self.result.centroid_history[: step + 1] - self.mean) @ self.axes  # (steps, k, 2)
         fig, (ax, curve) = plt.subplots(1, 2, figsize=(11, 4.3), gridspec_kw={"width_ratios": [1.6, 1]})
         projected = self.samples.shape[1] != 2

@@ -14,24 +14,47 @@ function                   taught in
 ``update_centroids``       lessons/04_updating_centroids.ipynb
 ``inertia``                lessons/05_iterating_to_convergence.ipynb
 ``kmeans``                 lessons/05_iterating_to_convergence.ipynb
-``kmeans_plusplus``        lessons/08_better_starts_and_choosing_k.ipynb
 ``load_digits``            lessons/06_any_dimension_digits.ipynb
 ``plot_images``            lessons/06_any_dimension_digits.ipynb
 ``cluster_purity``         lessons/06_any_dimension_digits.ipynb
+``kmeans_plusplus``        lessons/08_better_starts_and_choosing_k.ipynb
 =========================  ======================================================
 
 Shapes use ``n`` samples, ``d`` features and ``k`` clusters.
+
+Precision. The functions that measure distances (``assign_to_nearest``, ``inertia``,
+``update_centroids``, ``kmeans``, ``kmeans_plusplus``) first move the data next to the
+origin: they subtract the samples' column mean (in float64, rounded to a grid a thousandth
+of the data's spread, so that on data lying on a coarser grid, such as integers, pixels in
+sixteenths or float32 values far from the origin, the subtraction is exact) and add it back
+to what they return, unless the mean is already within the data's spread of the origin
+(``helpers._engine.Frame``). Far from the origin the expansion
+||x||² − 2x·c + ||c||² would otherwise cancel away the differences that matter (lesson 03
+shows it). dtype in is dtype out: float64 samples give float64 results, float32
+stays float32, integers give float64 (as scikit-learn).
+The compiled engine (``helpers._engine``) and the input checks (``helpers._checks``) live
+in their own modules.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from helpers._checks import (
+    _MAX_SEED,
+    _as_array,
+    _check_centroids,
+    _check_int,
+    _check_labels,
+    _check_matrix,
+    _check_n_clusters,
+    _check_number,
+    _check_seed,
+)
+from helpers import _engine
 from helpers._quiet import tf
 
 __all__ = [
@@ -51,165 +74,15 @@ __all__ = [
     "update_centroids",
 ]
 
-_MAX_SEED = 2**31 - 1
-
 
 class EmptyClusterWarning(UserWarning):
-    """A cluster had no samples assigned, so it kept its previous centroid."""
+    """A cluster had no samples assigned. ``update_centroids`` keeps it where it was;
+    ``kmeans`` moves it to a far sample, as scikit-learn does, and says which and where."""
 
 
 class FewerClustersWarning(UserWarning):
-    """k-means found fewer distinct clusters than asked for (too few distinct points)."""
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _check_int(name, value, *, minimum=None, maximum=None):
-    """Return ``value`` as a Python int, or raise naming the value and the rule."""
-    if isinstance(value, tf.Tensor) and value.shape.rank == 0:
-        value = value.numpy()
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}={value!r} should be an integer; got {type(value).__name__}.")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}={value} should be >= {minimum}.")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name}={value} should be <= {maximum}.")
-    return value
-
-
-def _check_seed(seed, *, allow_none):
-    if seed is None and allow_none:
-        return None
-    return _check_int("seed", seed, minimum=0, maximum=_MAX_SEED)
-
-
-def _check_number(name, value, *, minimum=None):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}={value!r} should be a number; got {type(value).__name__}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name}={value} should be finite.")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}={value} should be >= {minimum}.")
-    return value
-
-
-def _as_array(name, values):
-    """NumPy view of a list, array or tensor; raises TypeError for non-numbers."""
-    if isinstance(values, (tf.Tensor, tf.Variable)):
-        values = values.numpy()
-    try:
-        array = np.asarray(values)
-    except ValueError as error:  # ragged nested lists
-        raise ValueError(f"{name} should be a rectangular array; got a ragged sequence ({error}).") from None
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"{name} should hold numbers (int or float); got dtype {array.dtype}.")
-    return array
-
-
-# Squared distances are sums of squares in float32 (largest finite value 3.4e38): rows whose
-# squared length reaches this would overflow them, and k-means would return inf and NaN.
-_MAX_SQUARED_LENGTH = 1e37
-
-
-def _check_matrix(name, values, *, squared_lengths=False):
-    """Return ``values`` as a finite float32 tensor of shape (n, d) with n, d >= 1, whose rows'
-    squared lengths are below ``_MAX_SQUARED_LENGTH`` (so that no distance overflows).
-
-    With ``squared_lengths=True``, return ``(tensor, lengths)``: the (n,) squared lengths of
-    the rows, which the check computes anyway and ``kmeans`` needs (one read of X, not two).
-    """
-    if isinstance(values, tf.Tensor) and values.dtype == tf.float32 and values.shape.rank == 2 and all(
-        values.shape
-    ):  # the common case, checked in one pass without copying large data (NaN and inf fail it too)
-        lengths = _squared_lengths(values)
-        if tf.reduce_max(lengths) < _MAX_SQUARED_LENGTH:
-            return (values, lengths) if squared_lengths else values
-    array = _as_array(name, values)
-    if array.ndim != 2:
-        raise ValueError(
-            f"{name} should be a 2-D array of shape (n_samples, n_features); got {array.ndim}-D "
-            f"shape {array.shape}. One feature? Reshape with x.reshape(-1, 1)."
-        )
-    if array.shape[0] == 0:
-        raise ValueError(f"{name} has 0 rows (shape={array.shape}); at least 1 is required.")
-    if array.shape[1] == 0:
-        raise ValueError(f"{name} has 0 features (shape={array.shape}); at least 1 is required.")
-    array = array.astype(np.float32, copy=False)
-    finite = np.isfinite(array)
-    if not finite.all():
-        n_nan = int(np.isnan(array).sum())
-        n_inf = array.size - int(finite.sum()) - n_nan
-        raise ValueError(
-            f"{name} contains {n_nan} NaN and {n_inf} infinite value(s) (as float32); "
-            "every value should be a finite number."
-        )
-    tensor = tf.convert_to_tensor(array)
-    lengths = _squared_lengths(tensor)
-    longest = float(tf.reduce_max(lengths))
-    if not longest < _MAX_SQUARED_LENGTH:
-        raise ValueError(
-            f"{name} has a row whose squared length is {longest:.3g} in float32; it should be below "
-            f"{_MAX_SQUARED_LENGTH:.0e}, or squared distances overflow. Largest value: "
-            f"{float(np.abs(array).max()):.3g}. Rescale the data, for example divide it by its largest value."
-        )
-    return (tensor, lengths) if squared_lengths else tensor
-
-
-def _squared_lengths(samples):
-    """||x||² of every row of a float32 (n, d) tensor (NaN for a row holding NaN)."""
-    rows = _chunk_rows(*samples.shape)
-    if rows >= samples.shape[0]:  # one chunk: the eager operations are quicker than a graph call
-        return tf.reduce_sum(tf.square(samples), axis=1)
-    return _squared_lengths_in_chunks(samples, tf.constant(rows))
-
-
-@tf.function(reduce_retracing=True)
-def _squared_lengths_in_chunks(samples, chunk_rows):
-    """A chunk at a time: tf.square(samples) would make a temporary as large as X. Measured on
-    2 cores, 70000×784: 34 ms as eager operations a chunk at a time, 10 ms compiled."""
-    n_chunks = (tf.shape(samples)[0] + chunk_rows - 1) // chunk_rows
-
-    def chunk_lengths(j, lengths):
-        return j + 1, lengths.write(j, tf.reduce_sum(tf.square(_chunk(samples, j, chunk_rows)), axis=1))
-
-    lengths = tf.TensorArray(tf.float32, size=n_chunks, infer_shape=False)
-    return tf.while_loop(lambda j, _: j < n_chunks, chunk_lengths, (0, lengths))[1].concat()
-
-
-def _check_n_clusters(n_clusters, n_samples):
-    n_clusters = _check_int("n_clusters", n_clusters, minimum=1)
-    if n_clusters > n_samples:
-        raise ValueError(f"n_clusters={n_clusters} should be <= n_samples={n_samples}.")
-    return n_clusters
-
-
-def _check_centroids(centroids, samples, name="centroids"):
-    centroids = _check_matrix(name, centroids)
-    if centroids.shape[1] != samples.shape[1]:
-        raise ValueError(
-            f"{name} have n_features={centroids.shape[1]} but samples have "
-            f"n_features={samples.shape[1]}; they should be equal."
-        )
-    return centroids
-
-
-def _check_labels(nearest_indices, n_samples, n_clusters):
-    labels = _as_array("nearest_indices", nearest_indices)
-    if labels.shape != (n_samples,):
-        raise ValueError(
-            f"nearest_indices should have shape (n_samples,) = ({n_samples},); got {labels.shape}."
-        )
-    if labels.dtype.kind == "f":
-        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
-            raise TypeError("nearest_indices should hold whole numbers (cluster indices); got fractions or NaN.")
-    labels = labels.astype(np.int64)
-    if labels.size and (labels.min() < 0 or labels.max() >= n_clusters):
-        bad = labels[(labels < 0) | (labels >= n_clusters)][0]
-        raise ValueError(f"nearest_indices contains {bad}; every index should be in [0, n_clusters={n_clusters}).")
-    return labels
+    """The samples hold fewer distinct points than ``n_clusters``, so some clusters must share
+    a point or stay empty."""
 
 
 # ------------------------------------------------------------------- lesson 01
@@ -722,7 +595,14 @@ def assign_to_nearest(samples, centroids):
 
     Taught in ``lessons/03_assigning_to_nearest.ipynb``. Squared distances come from
     ``||x||² - 2 x·c + ||c||²`` with one matrix product, so memory is (n, k), never
-    (n, k, d).
+    (n, k, d); samples and centroids are centred on the samples' mean first, so the
+    expansion keeps its precision far from the origin.
+
+    Precision: the nearest centroid by float64 arithmetic, except where the two nearest are
+    tied within the round-off of the working dtype (float32 for float32 samples, float64
+    otherwise) on the centred data: 1e-5 (float32) or 1e-12 (float64) of the squared
+    distances of sample and centroid from the mean (tests/test_precision.py). Exact ties go
+    to the first centroid.
 
     Parameters
     ----------
@@ -740,9 +620,10 @@ def assign_to_nearest(samples, centroids):
     >>> assign_to_nearest([[0.0], [9.0]], [[10.0], [1.0]]).numpy()
     array([1, 0], dtype=int32)
     """
-    samples = _check_matrix("samples", samples)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     centroids = _check_centroids(centroids, samples)
-    return _assign_to_nearest(samples, centroids)
+    frame = _engine.frame_of("samples", samples, stats, centroids)
+    return _assign_to_nearest(frame.samples_into(samples), frame.into(centroids))
 
 
 def _squared_distances(samples, centroids):
@@ -764,7 +645,12 @@ def _assign_to_nearest(samples, centroids):
 def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=None):
     """Move every centroid to the mean of the samples assigned to it.
 
-    Taught in ``lessons/04_updating_centroids.ipynb``.
+    Taught in ``lessons/04_updating_centroids.ipynb``. An empty cluster keeps its previous
+    centroid here (``kmeans`` instead moves it to a far sample, as scikit-learn does).
+
+    Precision: each mean is summed on the centred samples in the working dtype (float32 for
+    float32 samples, float64 otherwise), so it is within a few units of round-off of that
+    dtype times the clusters' spread, wherever the data lie.
 
     Parameters
     ----------
@@ -778,7 +664,7 @@ def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=No
 
     Returns
     -------
-    tf.Tensor of shape (k, d), float32
+    tf.Tensor of shape (k, d), float64 for float64 or integer samples, else float32
 
     Warns
     -----
@@ -789,9 +675,9 @@ def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=No
     --------
     >>> update_centroids([[0.0], [2.0], [10.0]], [0, 0, 1], 2).numpy()
     array([[ 1.],
-           [10.]], dtype=float32)
+           [10.]])
     """
-    samples = _check_matrix("samples", samples)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     n_clusters = _check_int("n_clusters", n_clusters, minimum=1)
     labels = _check_labels(nearest_indices, samples.shape[0], n_clusters)
     empty = np.flatnonzero(np.bincount(labels, minlength=n_clusters) == 0).tolist()
@@ -801,7 +687,8 @@ def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=No
                 f"cluster(s) {empty} have no samples assigned, so they have no mean; pass "
                 "previous_centroids to keep them where they were."
             )
-        previous = tf.zeros((n_clusters, samples.shape[1]))
+        previous = np.zeros((n_clusters, samples.shape[1]))
+        frame = _engine.frame_of("samples", samples, stats)
     else:
         previous = _check_centroids(previous_centroids, samples, name="previous_centroids")
         if previous.shape[0] != n_clusters:
@@ -814,7 +701,10 @@ def update_centroids(samples, nearest_indices, n_clusters, previous_centroids=No
                 EmptyClusterWarning,
                 stacklevel=2,
             )
-    return _update_centroids(samples, tf.constant(labels, tf.int32), n_clusters, previous)
+        frame = _engine.frame_of("samples", samples, stats, previous)
+    updated = _update_centroids(frame.samples_into(samples), tf.constant(labels, tf.int32), n_clusters,
+                                frame.into(previous))
+    return tf.constant(frame.out(updated))
 
 
 def _update_centroids(samples, nearest_indices, n_clusters, previous_centroids):
@@ -833,6 +723,11 @@ def inertia(samples, centroids, labels=None):
 
     Taught in ``lessons/05_iterating_to_convergence.ipynb``.
 
+    Precision: from exact differences on the centred data, summed in the working dtype
+    (float32 for float32 samples, float64 otherwise): within 1e-5 (float32) or 1e-9
+    (float64) relative of the float64 sum, wherever the data lie (tests/test_precision.py). With ``labels=None`` the
+    labels are ``assign_to_nearest``'s.
+
     Parameters
     ----------
     samples : array-like of shape (n, d)
@@ -849,13 +744,15 @@ def inertia(samples, centroids, labels=None):
     >>> inertia([[0.0], [2.0]], [[1.0]])
     2.0
     """
-    samples = _check_matrix("samples", samples)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     centroids = _check_centroids(centroids, samples)
+    frame = _engine.frame_of("samples", samples, stats, centroids)
+    samples, centroids = frame.samples_into(samples), frame.into(centroids)
     if labels is None:
         labels = _assign_to_nearest(samples, centroids)
     else:
         labels = tf.constant(_check_labels(labels, samples.shape[0], centroids.shape[0]), tf.int32)
-    return float(_inertia(samples, centroids, labels))
+    return float(frame.squared(_inertia(samples, centroids, labels).numpy()))
 
 
 def _inertia(samples, centroids, labels):
@@ -869,7 +766,7 @@ class KMeansResult:
 
     Attributes
     ----------
-    centroids : np.ndarray of shape (k, d), float32
+    centroids : np.ndarray of shape (k, d), float64 for float64 or integer samples, else float32
     labels : np.ndarray of shape (n,), int32
         The nearest centroid of each sample.
     inertia : float
@@ -881,7 +778,7 @@ class KMeansResult:
         before ``max_iter``.
     inertia_history : np.ndarray of shape (n_iter,), float64
         Inertia of the assignment made in each iteration, before its update.
-    centroid_history : np.ndarray of shape (n_iter + 1, k, d), float32
+    centroid_history : np.ndarray of shape (n_iter + 1, k, d), the dtype of ``centroids``
         The starting centroids, then the centroids after each iteration.
     """
 
@@ -901,13 +798,30 @@ class KMeansResult:
         )
 
 
+# A fit that has not converged after a million iterations will not; larger values are typos.
+_MAX_ITER = 1_000_000
+
+
 def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, seed=None):
     """Lloyd's k-means: assign, update, repeat until nothing changes.
 
     Taught in ``lessons/05_iterating_to_convergence.ipynb``; starts in
     ``lessons/08_better_starts_and_choosing_k.ipynb``. Follows scikit-learn's
-    ``KMeans(algorithm="lloyd")`` step for step, so from the same explicit ``init`` both
-    give the same result.
+    ``KMeans(algorithm="lloyd")`` step for step: it centres the data, works in the samples'
+    dtype, stops by the same rules, and moves a cluster left empty to the sample farthest
+    from its centroid, as scikit-learn does (``update_centroids`` of lesson 04 keeps an empty
+    cluster in place instead). So from the same explicit ``init`` both give the same labels
+    and centroids, except where a sample is tied between two centroids within round-off.
+
+    Precision: the labels are the nearest centroids by float64 arithmetic except where the
+    two nearest are tied within the working dtype's round-off of the centred squared
+    distances (float32 for float32 samples, float64 otherwise); the inertia is summed from
+    exact differences in float64, within 1e-5 (float32) or 1e-9 (float64) relative of the
+    float64 inertia of the final labels' means (tests/test_precision.py). float64 samples
+    follow a float64 Lloyd loop step by step, centroids to 1e-9 of the data's spread.
+
+    The fit runs in compiled blocks of iterations of about 0.2 s each, so Ctrl-C
+    (KeyboardInterrupt) stops it within about a second.
 
     Parameters
     ----------
@@ -919,7 +833,8 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
     n_init : int >= 1 or "auto", keyword-only
         Runs from different starts; the lowest inertia wins. "auto" means 1 for
         "k-means++" or an array, 10 for "random" (scikit-learn's rule).
-    max_iter : int >= 1, keyword-only
+    max_iter : int in [1, 1000000], keyword-only
+        Memory for the histories grows with the iterations run, not with ``max_iter``.
     tol : float >= 0, keyword-only
         Stop when the centroids move less than this in total squared distance, relative
         to the mean variance of the features (as scikit-learn does). Stop in any case
@@ -930,13 +845,15 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
     Returns
     -------
     KMeansResult
+        Centroids in float64 for float64 or integer samples, else float32.
 
     Warns
     -----
     EmptyClusterWarning
-        A cluster was empty during some iteration and kept its centroid.
+        A cluster was left empty in some iteration (it says which, when, and the sample it
+        was moved to), or owns no sample in the final labels.
     FewerClustersWarning
-        Fewer distinct clusters than ``n_clusters`` were found.
+        The samples hold fewer distinct points than ``n_clusters`` (it gives both counts).
 
     Examples
     --------
@@ -944,7 +861,7 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
     >>> kmeans(samples, 3, seed=0).centroids.shape
     (3, 2)
     """
-    samples, samples_sq = _check_matrix("samples", samples, squared_lengths=True)
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
     n_samples = samples.shape[0]
     if isinstance(init, str):
         if init not in ("k-means++", "random"):
@@ -965,286 +882,80 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
         warnings.warn(f"init is an array, so n_init={n_init} runs would all be the same; running once.",
                       stacklevel=2)
         n_init = 1
-    max_iter = _check_int("max_iter", max_iter, minimum=1)
+    max_iter = _check_int("max_iter", max_iter, minimum=1, maximum=_MAX_ITER)
     tol = _check_number("tol", tol, minimum=0)
     seed = _check_seed(seed, allow_none=True)
 
-    scaled_tol = tol * _mean_feature_variance(samples) if tol > 0 else 0.0
+    frame = _engine.frame_of("samples", samples, stats, *([] if start is None else [start]))
+    work = frame.samples_into(samples)
+    work_sq = _engine._squared_lengths(work)
+    scaled_tol = tol * _mean_feature_variance(work_sq, frame, stats) if tol > 0 else 0.0
     run_seeds = np.random.default_rng(seed).integers(0, _MAX_SEED, size=n_init)
     best = None
     for run_seed in run_seeds:
         if start is not None:
-            centroids = start
+            centroids = frame.into(start)
         elif init == "random":  # init is a str here
-            centroids = _choose_random_centroids(samples, n_clusters, int(run_seed))
+            centroids = _choose_random_centroids(work, n_clusters, int(run_seed))
         else:
-            centroids = _kmeans_plusplus(samples, n_clusters, int(run_seed))
-        result = _lloyd(samples, samples_sq, centroids, tf.constant(max_iter), tf.constant(scaled_tol, tf.float32),
-                        tf.constant(_chunk_rows(*samples.shape)))
-        if best is None or float(result[2]) < float(best[2]):
-            best = result
-    labels, centroids, total, n_iter, converged, had_empty, inertias, history = best
-    labels = labels.numpy()
-    n_iter = int(n_iter)
-    if bool(had_empty):
-        warnings.warn("a cluster was empty during k-means; it kept its previous centroid.",
-                      EmptyClusterWarning, stacklevel=2)
-    n_distinct = len(np.unique(labels))
+            centroids = tf.gather(work, _engine.kmeans_plusplus_indices(work, work_sq, n_clusters, int(run_seed)))
+        run = _engine.lloyd(work, work_sq, centroids, max_iter=max_iter, tol=scaled_tol)
+        if best is None or run.inertia < best.inertia:
+            best = run
+    _warn_about_clusters(best, samples, n_clusters, max_iter)
+    return KMeansResult(
+        centroids=frame.out(best.centroids),
+        labels=best.labels,
+        inertia=float(frame.squared(best.inertia)),
+        n_iter=best.n_iter,
+        converged=best.converged,
+        inertia_history=frame.squared(best.inertias),
+        centroid_history=frame.out(best.history),
+    )
+
+
+def _mean_feature_variance(work_sq, frame, stats):
+    """scikit-learn's ``np.mean(np.var(X, axis=0))``, in the frame, in float64: the mean squared
+    distance from the shift less the squared distance of the mean from it, over d."""
+    n_samples, n_features = len(work_sq), len(stats[0])
+    mean_in_frame = (stats[0] / n_samples - frame.shift) * frame.scale
+    mean_square = float(tf.reduce_sum(tf.cast(work_sq, tf.float64))) / n_samples
+    return max(mean_square - float(np.sum(np.square(mean_in_frame))), 0.0) / n_features
+
+
+def _warn_about_clusters(run, samples, n_clusters, max_iter):
+    """The warnings of a ``kmeans`` run, each naming its real cause."""
+    if len(run.moves):
+        events = [f"cluster {cluster} in iteration {iteration} (moved to sample {sample})"
+                  for iteration, cluster, sample in run.moves[:5]]
+        more = f" and {len(run.moves) - 5} more" if len(run.moves) > 5 else ""
+        warnings.warn(
+            f"a cluster was left empty {len(run.moves)} time(s): {', '.join(events)}{more}. As in scikit-learn, "
+            "an emptied cluster moves to the sample farthest from its centroid.",
+            EmptyClusterWarning,
+            stacklevel=3,
+        )
+    n_found = len(np.unique(run.labels))
+    if n_found == n_clusters:
+        return
+    n_distinct = len(np.unique(samples.numpy(), axis=0))
     if n_distinct < n_clusters:
         warnings.warn(
-            f"Number of distinct clusters ({n_distinct}) found smaller than n_clusters ({n_clusters}). "
-            "Possibly due to duplicate points in samples.",
+            f"Number of distinct clusters ({n_found}) found smaller than n_clusters ({n_clusters}): the "
+            f"samples hold only {n_distinct} distinct point(s).",
             FewerClustersWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    return KMeansResult(
-        centroids=centroids.numpy(),
-        labels=labels,
-        inertia=float(total),
-        n_iter=n_iter,
-        converged=bool(converged),
-        inertia_history=inertias.numpy()[:n_iter].astype(np.float64),
-        centroid_history=history.numpy()[: n_iter + 1],
-    )
-
-
-# Rows per chunk in the Lloyd loop: about 4 MiB of samples and at most 8192 rows, so that a
-# chunk is still in the CPU cache when its labels are turned into sums. Measured on 2 cores,
-# ms per iteration of a 10-iteration fit: 1000000×32, k=64: 4096 rows 72, 8192 rows 58,
-# 16384 rows 57, 32768 rows 63; 70000×784, k=10: 669 rows 34, 1337 rows (the 4 MiB rule) 30,
-# 2674 rows 34, 5348 rows 34.
-_CHUNK_BYTES = 4 * 2**20
-_MAX_CHUNK_ROWS = 8192
-_CLUSTER_MULTIPLE = 16  # k <= 16 is padded to 16, a larger k to a multiple of 2 * 16
-
-
-def _mean_feature_variance(samples):
-    """Mean over features of each feature's variance, in float64, a chunk at a time."""
-    array = samples.numpy()
-    total = np.zeros(array.shape[1])
-    total_sq = np.zeros(array.shape[1])
-    for chunk in np.array_split(array, max(1, array.nbytes // _CHUNK_BYTES)):
-        chunk = chunk.astype(np.float64)
-        total += chunk.sum(axis=0)
-        total_sq += np.square(chunk).sum(axis=0)
-    mean = total / len(array)
-    return float(np.mean(np.maximum(total_sq / len(array) - mean**2, 0.0)))
-
-
-def _chunk_rows(n_samples, n_features):
-    return int(min(n_samples, _MAX_CHUNK_ROWS, max(256, _CHUNK_BYTES // (4 * n_features))))
-
-
-def _chunk(tensor, j, chunk_rows):
-    """Chunk j of the samples, or of anything with one row per sample."""
-    return tensor[j * chunk_rows : (j + 1) * chunk_rows]
-
-
-@tf.function(jit_compile=True)
-def _nearest_in_chunk(chunk, chunk_sq, minus_twice, centroids_sq):
-    """One chunk of samples: the label of each row, the chunk's share of the inertia, and the
-    sums and counts of each cluster, compiled by XLA into one kernel.
-
-    XLA turns ``unsorted_segment_sum`` into one tight loop over the chunk; without XLA the
-    same op was the slowest part of an iteration. ``minus_twice`` has a multiple of 16 rows
-    (``_lloyd`` pads it).
-    """
-    n_clusters = tf.shape(minus_twice)[0]
-    partial = tf.matmul(chunk, minus_twice, transpose_b=True) + centroids_sq  # (rows, k), no ||x||²
-    nearest, labels = _row_minimum(partial)
-    inertia = tf.reduce_sum(tf.maximum(chunk_sq + nearest, 0.0))
-    sums = tf.math.unsorted_segment_sum(chunk, labels, n_clusters)
-    counts = tf.math.unsorted_segment_sum(tf.ones_like(nearest), labels, n_clusters)
-    return labels, inertia, sums, counts
-
-
-def _row_minimum(partial):
-    """Each row's minimum and the first column holding it (``tf.argmin``'s rule), inside an
-    XLA kernel; the number of columns must be divisible by 4.
-
-    It computes what the plain way does, ``tf.reduce_min`` and then the lowest column equal
-    to it, but first halves the columns twice by pairwise comparisons of neighbours. On a
-    tie the left one of a pair stays; it covers the lower columns, so the first index
-    survives. Why bother: XLA's CPU compiler splits a row reduction over more than 32
-    columns in two, and then writes the whole (rows, k) comparison of the plain way to
-    memory; a quarter as many columns avoids most of that traffic. Measured on 2 cores, ms
-    per pass over 1000000×32 with k=64: tf.argmin 80, the plain way 57, this 46. It was as
-    fast for k=16 and 32 and faster for 96 to 256, but slower for k=48 (twice) and 80, odd
-    multiples of 16; so ``_lloyd`` pads a k above 16 to a multiple of 32.
-    """
-    n_columns = tf.shape(partial)[1]
-    columns = tf.broadcast_to(tf.range(n_columns), tf.shape(partial))
-    for _ in range(2):
-        half = tf.shape(partial)[1] // 2
-        pairs, column_pairs = tf.reshape(partial, [-1, half, 2]), tf.reshape(columns, [-1, half, 2])
-        right = pairs[..., 1] < pairs[..., 0]  # strictly: on a tie the left, lower column stays
-        partial = tf.where(right, pairs[..., 1], pairs[..., 0])
-        columns = tf.where(right, column_pairs[..., 1], column_pairs[..., 0])
-    nearest = tf.reduce_min(partial, axis=1)
-    return nearest, tf.reduce_min(tf.where(partial == nearest[:, None], columns, n_columns), axis=1)
-
-
-@tf.function(reduce_retracing=True)
-def _lloyd(samples, samples_sq, centroids, max_iter, tol, chunk_rows):
-    """The compiled Lloyd loop: scikit-learn's ``_kmeans_single_lloyd`` in TF2.
-
-    Each iteration reads the samples once, chunk by chunk: distances by one matmul
-    (||x||² left out: it does not change the argmin), the nearest centroid, and the sums
-    of each cluster while the chunk is still in cache (``_nearest_in_chunk``). ``samples_sq``
-    holds ||x||² of each sample, from ``_check_matrix``.
-    """
-    n_samples = tf.shape(samples)[0]
-    n_clusters = tf.shape(centroids)[0]
-    n_chunks = (n_samples + chunk_rows - 1) // chunk_rows
-
-    def rows_of(tensor, j):
-        return _chunk(tensor, j, chunk_rows)
-
-    # XLA compiles the chunk kernel anew for every shape (about 80 ms here). Padding k up to a
-    # multiple of 16 with centroids at infinite distance, never nearest, lets one kernel serve
-    # k = 1..16 (an elbow plot, say); measured no slower for k = 10 on 70000×784. Above 16,
-    # a multiple of 32: _row_minimum is slow on an odd multiple of 16.
-    multiple = tf.where(n_clusters <= _CLUSTER_MULTIPLE, _CLUSTER_MULTIPLE, 2 * _CLUSTER_MULTIPLE)
-    padding = -n_clusters % multiple
-
-    def distance_terms(centroids):
-        """-2c (exact: its product equals -2 (x·c) bit for bit, one pass fewer) and ||c||², once a
-        pass, padded with rows that no sample is nearest to."""
-        minus_twice = tf.pad(-2.0 * centroids, [[0, padding], [0, 0]])
-        centroids_sq = tf.pad(tf.reduce_sum(tf.square(centroids), axis=1), [[0, padding]], constant_values=np.inf)
-        return minus_twice, centroids_sq
-
-    def one_pass(centroids):
-        """Labels, per-cluster sums and counts, and the inertia, for the given centroids."""
-        terms = distance_terms(centroids)
-
-        def chunk_step(j, sums, counts, total, labels):
-            chunk_labels, chunk_inertia, chunk_sums, chunk_counts = _nearest_in_chunk(
-                rows_of(samples, j), rows_of(samples_sq, j), *terms)
-            return (
-                j + 1,
-                sums + chunk_sums,
-                counts + chunk_counts,
-                total + chunk_inertia,
-                labels.write(j, chunk_labels),
-            )
-
-        padded = n_clusters + padding
-        start = (0, tf.zeros([padded, tf.shape(samples)[1]]), tf.zeros([padded]), tf.constant(0.0),
-                 tf.TensorArray(tf.int32, size=n_chunks, infer_shape=False))
-        _, sums, counts, total, labels = tf.while_loop(lambda j, *_: j < n_chunks, chunk_step, start)
-        labels = labels.concat()
-        labels.set_shape(samples.shape[:1])  # (n,), as the loop needs it to be known
-        return labels, sums[:n_clusters], counts[:n_clusters, None], total
-
-    def final_pass(centroids, labels=None):
-        """The inertia from exact differences, chunk by chunk, and the labels of the centroids:
-        the given ones, or else found anew."""
-        terms = distance_terms(centroids)
-
-        def chunk_step(j, total, found):
-            chunk = rows_of(samples, j)
-            if labels is None:
-                chunk_labels = _nearest_in_chunk(chunk, rows_of(samples_sq, j), *terms)[0]
-                found = found.write(j, chunk_labels)
-            else:
-                chunk_labels = rows_of(labels, j)
-            total += tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels)))
-            return j + 1, total, found
-
-        start = (0, tf.constant(0.0), tf.TensorArray(tf.int32, size=n_chunks, infer_shape=False))
-        _, total, found = tf.while_loop(lambda j, *_: j < n_chunks, chunk_step, start)
-        return (found.concat() if labels is None else labels), total
-
-    inertias = tf.TensorArray(tf.float32, size=max_iter)
-    history = tf.TensorArray(tf.float32, size=max_iter + 1, element_shape=centroids.shape)
-    history = history.write(0, centroids)
-
-    def step(i, centroids, labels_old, done, strict, had_empty, inertias, history):
-        labels, sums, counts, total = one_pass(centroids)
-        inertias = inertias.write(i, total)
-        updated = tf.where(counts > 0, sums / tf.maximum(counts, 1.0), centroids)
-        # The loop needs the shape it started with; for k = 1, broadcasting against counts of
-        # unknown length would leave (None, d).
-        updated = tf.ensure_shape(updated, centroids.shape)
-        history = history.write(i + 1, updated)
-        strict = tf.reduce_all(tf.equal(labels, labels_old))
-        shift = tf.reduce_sum(tf.square(updated - centroids))
-        done = strict | (shift <= tol)
-        had_empty = had_empty | tf.reduce_any(counts == 0)
-        return i + 1, updated, labels, done, strict, had_empty, inertias, history
-
-    state = (
-        tf.constant(0),
-        centroids,
-        tf.fill(tf.shape(samples)[:1], -1),
-        tf.constant(False),
-        tf.constant(False),
-        tf.constant(False),
-        inertias,
-        history,
-    )
-    n_iter, centroids, labels, done, strict, had_empty, inertias, history = tf.while_loop(
-        lambda i, _c, _l, done, *rest: (i < max_iter) & ~done, step, state
-    )
-    # After a strict convergence the last labels hold: the centroids, means of the same labels
-    # as the iteration before, did not move. scikit-learn skips the search then, too.
-    labels, total = tf.cond(strict, lambda: final_pass(centroids, labels), lambda: final_pass(centroids))
-    return labels, centroids, total, n_iter, done, had_empty, inertias.stack(), history.stack()
-
-
-def kmeans_plusplus(samples, n_clusters, seed=None):
-    """Spread-out first centroids: greedy k-means++, as scikit-learn's default start.
-
-    Taught in ``lessons/08_better_starts_and_choosing_k.ipynb``.
-
-    Parameters
-    ----------
-    samples : array-like of shape (n, d)
-    n_clusters : int, 1 <= k <= n
-    seed : int in [0, 2**31 - 1] or None
-        The same seed gives the same centroids; None gives new ones each call.
-
-    Returns
-    -------
-    tf.Tensor of shape (k, d), float32
-        Rows of ``samples``.
-
-    Examples
-    --------
-    >>> kmeans_plusplus([[0.0], [0.1], [50.0], [50.1]], 2, seed=0).shape
-    TensorShape([2, 1])
-    """
-    samples = _check_matrix("samples", samples)
-    n_clusters = _check_n_clusters(n_clusters, samples.shape[0])
-    seed = _check_seed(seed, allow_none=True)
-    if seed is None:
-        seed = int(np.random.default_rng().integers(0, _MAX_SEED))
-    return _kmeans_plusplus(samples, n_clusters, seed)
-
-
-def _kmeans_plusplus(samples, n_clusters, seed):
-    """Greedy k-means++ (Arthur & Vassilvitskii 2007), as scikit-learn runs it.
-
-    The first centre is a uniformly random sample. Each next one is the best of
-    ``2 + log(k)`` candidates drawn with probability proportional to their squared
-    distance to the nearest centre chosen so far.
-    """
-    n_samples = tf.shape(samples)[0]
-    n_trials = 2 + int(np.log(n_clusters))
-    first = tf.random.stateless_uniform((), seed=(seed, 0), maxval=n_samples, dtype=tf.int32)
-    centres = [samples[first]]
-    closest = _squared_distances(samples, samples[first][None, :])[:, 0]  # (n,)
-    for c in range(1, n_clusters):
-        cumulative = tf.cumsum(closest)
-        draws = tf.random.stateless_uniform((n_trials,), seed=(seed, c)) * cumulative[-1]
-        candidates = tf.minimum(tf.searchsorted(cumulative, draws), n_samples - 1)
-        to_candidates = _squared_distances(samples, tf.gather(samples, candidates))  # (n, trials)
-        new_closest = tf.minimum(closest[:, None], to_candidates)
-        best = tf.argmin(tf.reduce_sum(new_closest, axis=0))
-        closest = new_closest[:, best]
-        centres.append(samples[candidates[best]])
-    return tf.stack(centres)
+    else:
+        idle = sorted(set(range(n_clusters)) - set(np.unique(run.labels).tolist()))
+        stop = "converged by tol" if run.converged else f"stopped at max_iter={max_iter}"
+        warnings.warn(
+            f"cluster(s) {idle[:10]}{' ...' if len(idle) > 10 else ''} own no sample in the final labels: "
+            f"the fit {stop} before the labels settled (the samples hold {n_distinct} distinct points, "
+            f"enough for n_clusters={n_clusters}).",
+            EmptyClusterWarning,
+            stacklevel=3,
+        )
 
 
 # ------------------------------------------------------------------- lesson 06
@@ -1403,3 +1114,42 @@ def load_digits():
 
     digits = _sklearn_load_digits()
     return (digits.data / 16.0).astype(np.float32), digits.target.astype(np.int32)
+
+
+# ------------------------------------------------------------------- lesson 08
+
+
+def kmeans_plusplus(samples, n_clusters, seed=None):
+    """Spread-out first centroids: greedy k-means++, as scikit-learn's default start.
+
+    Taught in ``lessons/08_better_starts_and_choosing_k.ipynb``. Compiled, on the centred
+    data (``helpers._engine.kmeans_plusplus_indices``): the first centre is a uniformly
+    random sample; each next one is the best of ``2 + int(ln k)`` candidates drawn with
+    probability proportional to their squared distance to the nearest centre so far.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n, d)
+    n_clusters : int, 1 <= k <= n
+    seed : int in [0, 2**31 - 1] or None
+        The same seed gives the same centroids; None gives new ones each call.
+
+    Returns
+    -------
+    tf.Tensor of shape (k, d), float64 for float64 or integer samples, else float32
+        Rows of ``samples``, exactly.
+
+    Examples
+    --------
+    >>> kmeans_plusplus([[0.0], [0.1], [50.0], [50.1]], 2, seed=0).shape
+    TensorShape([2, 1])
+    """
+    samples, stats = _check_matrix("samples", samples, with_stats=True)
+    n_clusters = _check_n_clusters(n_clusters, samples.shape[0])
+    seed = _check_seed(seed, allow_none=True)
+    if seed is None:
+        seed = int(np.random.default_rng().integers(0, _MAX_SEED))
+    work = _engine.frame_of("samples", samples, stats).samples_into(samples)
+    return tf.gather(samples, _engine.kmeans_plusplus_indices(work, _engine._squared_lengths(work), n_clusters, seed))
+
+

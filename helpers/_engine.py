@@ -1,0 +1,562 @@
+"""The compiled k-means engine behind ``helpers.functions``.
+
+This module owns what a learner need not read to follow the lessons:
+
+- where the maths happens (``Frame``, ``frame_of``): the data centred on a shift next to
+  its float64 column mean and, only when its spread is tiny or huge, scaled by a power of
+  two, so that the expansion ||x||² − 2x·c + ||c||² keeps its precision far from the
+  origin and no square flushes to zero or overflows;
+- the working dtype (``working_dtype``): float64 stays float64, float32 stays float32,
+  integers become float64 (as in scikit-learn);
+- the column sums, minima and maxima and the squared lengths of the rows, a chunk at a time;
+- the Lloyd loop (``lloyd``): compiled blocks of iterations (``_lloyd_block``) that read the
+  samples a chunk at a time through one XLA kernel (``_nearest_in_chunk`` with its row
+  minimum ``_row_minimum``), relocate an emptied cluster as scikit-learn does, and return to
+  Python every fraction of a second so that Ctrl-C stops a long fit;
+- greedy k-means++ (``kmeans_plusplus_indices``), compiled, seeded with stateless ops.
+
+The lessons build the same maths in the open (``helpers.functions``); this is the fast and
+careful version of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from helpers._quiet import tf
+
+# Rows per chunk in the Lloyd loop: about 4 MiB of float32 samples and at most 8192 rows, so
+# that a chunk is still in the CPU cache when its labels are turned into sums. Measured on 2
+# cores, ms per iteration of a 10-iteration fit: 1000000×32, k=64: 4096 rows 72, 8192 rows 58,
+# 16384 rows 57, 32768 rows 63; 70000×784, k=10: 669 rows 34, 1337 rows (the 4 MiB rule) 30,
+# 2674 rows 34, 5348 rows 34.
+_CHUNK_BYTES = 4 * 2**20
+_MAX_CHUNK_ROWS = 8192
+_CLUSTER_MULTIPLE = 16  # k <= 16 is padded to 16, a larger k to a multiple of 2 * 16
+
+# A compiled block of Lloyd iterations (or of k-means++ centres) aims to take about this
+# long, so that Python, and with it Ctrl-C, gets control back a few times a second.
+_BLOCK_SECONDS = 0.2
+_MAX_BLOCK = 256  # iterations in one block at most (its history is kept until it returns)
+
+# Scaling by a power of two is exact; it is applied only when the spread of the centred data
+# leaves this window of exponents, where squares could lose precision to subnormals or
+# overflow (float32: 2**±30 keeps every square and every sum over a billion rows in range).
+_EXPONENT_WINDOW = {tf.float32: 30, tf.float64: 200}
+# How far, in powers of two of the samples' spread, a centroid may lie before the scale
+# follows the centroids instead of the samples (so that its squared length stays finite).
+_FAR_CENTROIDS = {tf.float32: 60, tf.float64: 480}
+
+
+def _traced_once_per_dtype(signature):
+    """A decorator: ``tf.function`` with an input signature of unknown sizes, one per dtype of the
+    first argument. A new k, n or d then reuses the graph instead of tracing anew (about a
+    second each here); only XLA's kernel is compiled again for new chunk shapes."""
+
+    def decorate(function):
+        graphs = {}
+
+        def call(*args, **options):  # options: Python values, one graph for each
+            key = (args[0].dtype, *sorted(options.items()))
+            if key not in graphs:
+                graphs[key] = tf.function(functools.partial(function, **options), input_signature=signature(key[0]),
+                                          autograph=False)
+            return graphs[key](*args)
+
+        call.python_function = function
+        call.__doc__, call.__name__ = function.__doc__, function.__name__
+        return call
+
+    return decorate
+
+
+def _spec(shape, dtype):
+    return tf.TensorSpec(shape, dtype)
+
+
+def working_dtype(dtype):
+    """The dtype k-means computes in for data of ``dtype``: float64 for float64 and wider
+    floats and for integers (exact up to 2**53, as scikit-learn), float32 for float32 and
+    narrower floats."""
+    dtype = np.dtype(dtype)
+    return tf.float32 if dtype.kind == "f" and dtype.itemsize <= 4 else tf.float64
+
+
+def _chunk_rows(n_samples, n_features, itemsize=4):
+    return int(min(n_samples, _MAX_CHUNK_ROWS, max(256, _CHUNK_BYTES // (itemsize * n_features))))
+
+
+def _rows_for(samples):
+    return _chunk_rows(samples.shape[0], samples.shape[1], samples.dtype.size)
+
+
+def _chunk(tensor, j, chunk_rows):
+    """Chunk j of the samples, or of anything with one row per sample."""
+    return tensor[j * chunk_rows : (j + 1) * chunk_rows]
+
+
+def _n_chunks(samples, chunk_rows):
+    return (tf.shape(samples)[0] + chunk_rows - 1) // chunk_rows
+
+
+# ------------------------------------------------------------ column statistics, frame
+
+
+def column_stats(samples):
+    """Column sums (float64), minima and maxima of an (n, d) tensor, as NumPy arrays, a chunk at
+    a time (NaN or inf anywhere makes a sum non-finite)."""
+    rows = _rows_for(samples)
+    if rows >= samples.shape[0]:  # one chunk: eager operations are quicker than a graph call
+        stats = _column_stats_of(samples)
+    else:
+        stats = _column_stats_in_chunks(samples, tf.constant(rows))
+    return tuple(s.numpy().astype(np.float64) for s in stats)
+
+
+def _column_stats_of(chunk):
+    return (tf.reduce_sum(tf.cast(chunk, tf.float64), axis=0), tf.reduce_min(chunk, axis=0),
+            tf.reduce_max(chunk, axis=0))
+
+
+@_traced_once_per_dtype(lambda dtype: [_spec([None, None], dtype), _spec([], tf.int32)])
+def _column_stats_in_chunks(samples, chunk_rows):
+    n_features = tf.shape(samples)[1]
+
+    def body(j, total, low, high):
+        chunk_total, chunk_low, chunk_high = _column_stats_of(_chunk(samples, j, chunk_rows))
+        return j + 1, total + chunk_total, tf.minimum(low, chunk_low), tf.maximum(high, chunk_high)
+
+    infinity = tf.constant(np.inf, samples.dtype)
+    start = (0, tf.zeros([n_features], tf.float64), tf.fill([n_features], infinity), tf.fill([n_features], -infinity))
+    return tf.while_loop(lambda j, *_: j < _n_chunks(samples, chunk_rows), body, start)[1:]
+
+
+def _squared_lengths(samples):
+    """||x||² of every row of an (n, d) tensor, in its dtype (NaN for a row holding NaN)."""
+    rows = _rows_for(samples)
+    if rows >= samples.shape[0]:  # one chunk: the eager operations are quicker than a graph call
+        return tf.reduce_sum(tf.square(samples), axis=1)
+    return _squared_lengths_in_chunks(samples, tf.constant(rows))
+
+
+@_traced_once_per_dtype(lambda dtype: [_spec([None, None], dtype), _spec([], tf.int32)])
+def _squared_lengths_in_chunks(samples, chunk_rows):
+    """A chunk at a time: tf.square(samples) would make a temporary as large as X. Measured on
+    2 cores, 70000×784: 34 ms as eager operations a chunk at a time, 10 ms compiled."""
+
+    def chunk_lengths(j, lengths):
+        return j + 1, lengths.write(j, tf.reduce_sum(tf.square(_chunk(samples, j, chunk_rows)), axis=1))
+
+    lengths = tf.TensorArray(samples.dtype, size=_n_chunks(samples, chunk_rows), infer_shape=False)
+    return tf.while_loop(lambda j, _: j < _n_chunks(samples, chunk_rows), chunk_lengths, (0, lengths))[1].concat()
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where the maths happens: a value ``x`` is worked on as ``(x - shift) * 2**-exponent``.
+
+    ``shift`` is 0 when every feature's mean is within the data's largest deviation from the
+    mean of the origin (centring would gain little there and cost a copy of X). Otherwise it
+    is the samples' float64 column mean rounded to a multiple of 2**q, where 2**q is
+    about a thousandth of the samples' largest deviation from the mean, and then to the
+    working dtype. So the shift is as good as the mean for centring (the expansion's
+    round-off scales with the squared distances from the shift, not from the origin), and on
+    data that lie on a grid coarser than 2**q (integers, pixels in sixteenths, float32 values
+    far from the origin) ``x - shift`` is exact: ties stay ties. The power of two is exact.
+    """
+
+    shift: np.ndarray  # (d,) float64, each value exact in ``dtype``
+    exponent: int
+    dtype: tf.DType
+
+    @property
+    def scale(self):
+        return math.ldexp(1.0, -self.exponent)
+
+    def samples_into(self, samples):
+        """The (n, d) samples tensor, moved into the frame (one pass, in the working dtype)."""
+        centred = samples - tf.constant(self.shift, self.dtype) if self.shift.any() else samples
+        return centred * tf.constant(self.scale, self.dtype) if self.exponent else centred
+
+    def into(self, values):
+        """Small float64 arrays (centroids) into the frame: the shift is subtracted in float64."""
+        array = (np.asarray(values, np.float64) - self.shift) * self.scale
+        return tf.constant(array.astype(self.dtype.as_numpy_dtype))
+
+    def out(self, values):
+        """Values in the frame back in the data's units, as a NumPy array of the working dtype."""
+        array = np.asarray(values, np.float64) * math.ldexp(1.0, self.exponent) + self.shift
+        return array.astype(self.dtype.as_numpy_dtype)
+
+    def squared(self, values):
+        """Squared distances (an inertia) in the frame back in the data's squared units."""
+        return np.asarray(values, np.float64) * math.ldexp(1.0, 2 * self.exponent)
+
+
+def frame_of(name, samples, stats, *others):
+    """The ``Frame`` for ``samples`` (a tensor) with its ``column_stats``, and small float64
+    arrays ``others`` (centroids) that must fit in it. Raises ValueError when squared
+    distances would overflow float64 (values beyond about 1e150)."""
+    n_samples, n_features = samples.shape
+    dtype = samples.dtype
+    total, low, high = stats
+    mean = total / n_samples
+    reach = float(np.max(np.maximum(high - mean, mean - low)))
+    if np.all(np.abs(mean) <= reach):
+        # The mean already lies within the data's spread of the origin: centring would cut the
+        # expansion's round-off by a small factor only, and cost a copy of X (210 MiB for
+        # 70000×784). So no shift, as for data the course generates (blobs, digits, pixels).
+        shift = np.zeros_like(mean)
+    elif reach > 0:
+        grid = math.ldexp(1.0, math.floor(math.log2(reach)) - 10)
+        shift = np.round(mean / grid) * grid
+    else:  # every row the same: shift onto it exactly
+        shift = low.copy()
+    shift = shift.astype(dtype.as_numpy_dtype).astype(np.float64)
+    reach = float(np.max(np.maximum(high - shift, shift - low)))
+    exponent = math.ceil(math.log2(reach)) if reach > 0 else 0
+    if abs(exponent) <= _EXPONENT_WINDOW[dtype]:
+        exponent = 0
+    far = max((float(np.max(np.abs(np.asarray(o, np.float64) - shift))) for o in others), default=0.0)
+    if far > 0 and math.log2(far) - exponent > _FAR_CENTROIDS[dtype]:
+        exponent = math.ceil(math.log2(far)) - _FAR_CENTROIDS[dtype]
+    largest = max(reach, far)
+    # The largest squared distance, summed over every sample, must stay below float64's 1.8e308.
+    if largest > 0 and 2 * math.log2(2 * largest) + math.log2(n_samples * n_features) > 1020:
+        raise ValueError(
+            f"{name} spread over {largest:.3g} from their mean; squared distances (up to about "
+            f"{n_features} x {2 * largest:.3g}²) would overflow float64. Rescale the data, for example "
+            "divide it by its largest value."
+        )
+    return Frame(shift, exponent, dtype)
+
+
+# ------------------------------------------------------------------------- Lloyd
+
+
+def _nearest_in_chunk_plain(chunk, chunk_sq, minus_twice, centroids_sq):
+    """``_nearest_in_chunk`` without XLA, for small data: TensorFlow's own kernels, nothing to
+    compile (XLA's compiling took 0.3 to 1.2 s here, the whole fit on small data a few ms)."""
+    n_clusters = tf.shape(minus_twice)[0]
+    partial = tf.matmul(chunk, minus_twice, transpose_b=True) + centroids_sq
+    labels = tf.argmin(partial, axis=1, output_type=tf.int32)  # the first column on a tie, as _row_minimum
+    nearest = tf.reduce_min(partial, axis=1)
+    inertia = tf.reduce_sum(tf.cast(tf.maximum(chunk_sq + nearest, 0.0), tf.float64))
+    sums = tf.math.unsorted_segment_sum(chunk, labels, n_clusters)
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(nearest), labels, n_clusters)
+    return labels, inertia, sums, counts
+
+
+# Samples (n * d values) from which the XLA chunk kernel pays for its compiling.
+_XLA_FROM = 2**18
+
+
+def uses_xla(samples):
+    return samples.shape[0] * samples.shape[1] >= _XLA_FROM
+
+
+@tf.function(jit_compile=True, autograph=False)
+def _nearest_in_chunk(chunk, chunk_sq, minus_twice, centroids_sq):
+    """One chunk of samples: the label of each row, the chunk's share of the inertia (float64),
+    and the sums and counts of each cluster, compiled by XLA into one kernel.
+
+    XLA turns ``unsorted_segment_sum`` into one tight loop over the chunk; without XLA the
+    same op was the slowest part of an iteration. ``minus_twice`` has a multiple of 16 rows
+    (``_padding``).
+    """
+    n_clusters = tf.shape(minus_twice)[0]
+    partial = tf.matmul(chunk, minus_twice, transpose_b=True) + centroids_sq  # (rows, k), no ||x||²
+    nearest, labels = _row_minimum(partial)
+    inertia = tf.reduce_sum(tf.cast(tf.maximum(chunk_sq + nearest, 0.0), tf.float64))
+    sums = tf.math.unsorted_segment_sum(chunk, labels, n_clusters)
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(nearest), labels, n_clusters)
+    return labels, inertia, sums, counts
+
+
+def _row_minimum(partial):
+    """Each row's minimum and the first column holding it (``tf.argmin``'s rule), inside an
+    XLA kernel; the number of columns must be divisible by 4.
+
+    It computes what the plain way does, ``tf.reduce_min`` and then the lowest column equal
+    to it, but first halves the columns twice by pairwise comparisons of neighbours. On a
+    tie the left one of a pair stays; it covers the lower columns, so the first index
+    survives. Why bother: XLA's CPU compiler splits a row reduction over more than 32
+    columns in two, and then writes the whole (rows, k) comparison of the plain way to
+    memory; a quarter as many columns avoids most of that traffic. Measured on 2 cores, ms
+    per pass over 1000000×32 with k=64: tf.argmin 80, the plain way 57, this 46. It was as
+    fast for k=16 and 32 and faster for 96 to 256, but slower for k=48 (twice) and 80, odd
+    multiples of 16; so ``_padding`` pads a k above 16 to a multiple of 32.
+    """
+    n_columns = tf.shape(partial)[1]
+    columns = tf.broadcast_to(tf.range(n_columns), tf.shape(partial))
+    for _ in range(2):
+        half = tf.shape(partial)[1] // 2
+        pairs, column_pairs = tf.reshape(partial, [-1, half, 2]), tf.reshape(columns, [-1, half, 2])
+        right = pairs[..., 1] < pairs[..., 0]  # strictly: on a tie the left, lower column stays
+        partial = tf.where(right, pairs[..., 1], pairs[..., 0])
+        columns = tf.where(right, column_pairs[..., 1], column_pairs[..., 0])
+    nearest = tf.reduce_min(partial, axis=1)
+    return nearest, tf.reduce_min(tf.where(partial == nearest[:, None], columns, n_columns), axis=1)
+
+
+def _padding(n_clusters):
+    """XLA compiles the chunk kernel anew for every shape (about 80 ms here). Padding k up to a
+    multiple of 16 with centroids at infinite distance, never nearest, lets one kernel serve
+    k = 1..16 (an elbow plot, say); measured no slower for k = 10 on 70000×784. Above 16, a
+    multiple of 32: ``_row_minimum`` is slow on an odd multiple of 16."""
+    multiple = tf.where(n_clusters <= _CLUSTER_MULTIPLE, _CLUSTER_MULTIPLE, 2 * _CLUSTER_MULTIPLE)
+    return -n_clusters % multiple
+
+
+def _distance_terms(centroids, padding):
+    """-2c (exact: its product equals -2 (x·c) bit for bit, one pass fewer) and ||c||², padded
+    with rows that no sample is nearest to."""
+    minus_twice = tf.pad(-2.0 * centroids, [[0, padding], [0, 0]])
+    centroids_sq = tf.pad(tf.reduce_sum(tf.square(centroids), axis=1), [[0, padding]], constant_values=np.inf)
+    return minus_twice, centroids_sq
+
+
+def _one_pass(samples, samples_sq, centroids, chunk_rows, xla):
+    """Labels, per-cluster sums and counts, and the inertia (float64) for the given centroids:
+    one read of the samples, a chunk at a time."""
+    n_clusters = tf.shape(centroids)[0]
+    padding = _padding(n_clusters)
+    terms = _distance_terms(centroids, padding)
+    n_chunks = _n_chunks(samples, chunk_rows)
+
+    def chunk_step(j, sums, counts, total, labels):
+        chunk_labels, chunk_inertia, chunk_sums, chunk_counts = (_nearest_in_chunk if xla else _nearest_in_chunk_plain)(
+            _chunk(samples, j, chunk_rows), _chunk(samples_sq, j, chunk_rows), *terms)
+        return j + 1, sums + chunk_sums, counts + chunk_counts, total + chunk_inertia, labels.write(j, chunk_labels)
+
+    padded = n_clusters + padding
+    start = (0, tf.zeros([padded, tf.shape(samples)[1]], samples.dtype), tf.zeros([padded], samples.dtype),
+             tf.constant(0.0, tf.float64), tf.TensorArray(tf.int32, size=n_chunks, infer_shape=False))
+    _, sums, counts, total, labels = tf.while_loop(lambda j, *_: j < n_chunks, chunk_step, start)
+    labels = labels.concat()
+    labels.set_shape(samples.shape[:1])  # (n,), as the loop needs it to be known
+    return labels, sums[:n_clusters], counts[:n_clusters, None], total
+
+
+def _distances_to_own_centroid(samples, centroids, labels, chunk_rows):
+    """||x - c(x)||² of every sample to the centroid it is labelled with, from exact differences."""
+
+    def chunk_step(j, found):
+        chunk = _chunk(samples, j, chunk_rows)
+        own = tf.gather(centroids, _chunk(labels, j, chunk_rows))
+        return j + 1, found.write(j, tf.reduce_sum(tf.square(chunk - own), axis=1))
+
+    found = tf.TensorArray(samples.dtype, size=_n_chunks(samples, chunk_rows), infer_shape=False)
+    return tf.while_loop(lambda j, _: j < _n_chunks(samples, chunk_rows), chunk_step, (0, found))[1].concat()
+
+
+def _relocate_empty(samples, centroids, labels, sums, counts, chunk_rows):
+    """scikit-learn's ``_relocate_empty_clusters_dense``: each empty cluster takes one of the
+    samples farthest from their own centroid (the farthest goes to the lowest-numbered empty
+    cluster), which leaves the cluster it was in. Returns the new sums and counts and an
+    (m, 2) tensor of (empty cluster, sample) pairs, m = 0 when no cluster was empty."""
+    empty = tf.cast(tf.where(counts[:, 0] == 0)[:, 0], tf.int32)
+    n_empty = tf.size(empty)
+
+    def relocate():
+        distances = _distances_to_own_centroid(samples, centroids, labels, chunk_rows)
+        far = tf.math.top_k(distances, k=n_empty).indices  # descending; a tie goes to the lower index
+        far_rows = tf.gather(samples, far)
+        ones = tf.ones([n_empty, 1], counts.dtype)
+        old = tf.gather(labels, far)[:, None]
+        new_sums = tf.tensor_scatter_nd_update(tf.tensor_scatter_nd_add(sums, old, -far_rows), empty[:, None], far_rows)
+        new_counts = tf.tensor_scatter_nd_update(tf.tensor_scatter_nd_add(counts, old, -ones), empty[:, None], ones)
+        return new_sums, new_counts, tf.stack([empty, far], axis=1)
+
+    return tf.cond(n_empty > 0, relocate, lambda: (sums, counts, tf.zeros([0, 2], tf.int32)))
+
+
+@_traced_once_per_dtype(lambda dtype: [
+    _spec([None, None], dtype), _spec([None], dtype), _spec([None, None], dtype), _spec([None], tf.int32),
+    _spec([], tf.int32), _spec([], tf.int32), _spec([], dtype), _spec([], tf.int32)])
+def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol, chunk_rows, xla=True):
+    """Up to ``n_steps`` Lloyd iterations (numbered from ``first``) from ``centroids``:
+    scikit-learn's ``_kmeans_single_lloyd`` in TF2, a block at a time.
+
+    Each iteration reads the samples once, chunk by chunk: distances by one matmul (||x||²
+    left out: it does not change the argmin), the nearest centroid, and the sums of each
+    cluster while the chunk is still in cache (``_nearest_in_chunk``). A cluster left empty
+    takes a far sample (``_relocate_empty``); one that stays empty keeps its centroid.
+    ``samples_sq`` holds ||x||² of each sample. The block stops early when no label changed
+    or the centroids moved (squared, in total) no more than ``tol``.
+
+    Returns the centroids, the labels of the last assignment, the iterations run, whether it
+    converged (and strictly: no label changed), each iteration's inertia (float64), the
+    centroids after each iteration, and (iteration, cluster, sample) for each relocation.
+    """
+
+    def step(i, centroids, labels_old, done, strict, inertias, history, moves):
+        labels, sums, counts, total = _one_pass(samples, samples_sq, centroids, chunk_rows, xla)
+        sums, counts, moved = _relocate_empty(samples, centroids, labels, sums, counts, chunk_rows)
+        updated = tf.where(counts > 0, sums / tf.maximum(counts, 1.0), centroids)
+        # The loop needs the shape it started with; for k = 1, broadcasting against counts of
+        # unknown length would leave (None, d).
+        updated = tf.ensure_shape(updated, centroids.shape)
+        strict = tf.reduce_all(tf.equal(labels, labels_old))
+        done = strict | (tf.reduce_sum(tf.square(updated - centroids)) <= tol)
+        when = tf.fill([tf.shape(moved)[0], 1], first + i)
+        return (i + 1, updated, labels, done, strict, inertias.write(i, total), history.write(i, updated),
+                moves.write(i, tf.concat([when, moved], axis=1)))
+
+    state = (
+        tf.constant(0),
+        centroids,
+        labels_old,
+        tf.constant(False),
+        tf.constant(False),
+        tf.TensorArray(tf.float64, size=0, dynamic_size=True),
+        tf.TensorArray(samples.dtype, size=0, dynamic_size=True, element_shape=centroids.shape),
+        tf.TensorArray(tf.int32, size=0, dynamic_size=True, infer_shape=False, element_shape=[None, 3]),
+    )
+    n_done, centroids, labels, done, strict, inertias, history, moves = tf.while_loop(
+        lambda i, _c, _l, done, *rest: (i < n_steps) & ~done, step, state
+    )
+    return centroids, labels, n_done, done, strict, inertias.stack(), history.stack(), moves.concat()
+
+
+@_traced_once_per_dtype(lambda dtype: [
+    _spec([None, None], dtype), _spec([None], dtype), _spec([None, None], dtype), _spec([None], tf.int32),
+    _spec([], tf.bool), _spec([], tf.int32)])
+def _final_pass(samples, samples_sq, centroids, labels, labels_hold, chunk_rows, xla=True):
+    """The labels of the final centroids (``labels`` when ``labels_hold``, else found anew) and
+    the inertia from exact differences (float64), a chunk at a time."""
+    padding = _padding(tf.shape(centroids)[0])
+    terms = _distance_terms(centroids, padding)
+    n_chunks = _n_chunks(samples, chunk_rows)
+
+    def chunk_step(j, total, found):
+        chunk = _chunk(samples, j, chunk_rows)
+        chunk_labels = tf.cond(
+            labels_hold,
+            lambda: _chunk(labels, j, chunk_rows),
+            lambda: (_nearest_in_chunk if xla else _nearest_in_chunk_plain)(chunk, _chunk(samples_sq, j, chunk_rows),
+                                                                             *terms)[0],
+        )
+        total += tf.cast(tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels))), tf.float64)
+        return j + 1, total, found.write(j, chunk_labels)
+
+    start = (0, tf.constant(0.0, tf.float64), tf.TensorArray(tf.int32, size=n_chunks, infer_shape=False))
+    _, total, found = tf.while_loop(lambda j, *_: j < n_chunks, chunk_step, start)
+    return found.concat(), total
+
+
+@dataclass
+class LloydRun:
+    """One Lloyd run, in the frame: tensors and NumPy arrays as ``lloyd`` returns them."""
+
+    centroids: tf.Tensor
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+    inertias: np.ndarray  # (n_iter,) float64
+    history: np.ndarray  # (n_iter + 1, k, d)
+    moves: np.ndarray  # (m, 3) int: iteration (from 1), empty cluster, sample it moved to
+
+
+def _first_block(n_samples, n_features, n_clusters):
+    """Iterations in the first block: one on large data (its time sizes the next blocks), more
+    on small data, where a call's fixed cost matters more than Ctrl-C."""
+    work = n_samples * n_features * max(n_clusters, _CLUSTER_MULTIPLE)
+    return int(max(1, min(64, 2e7 // work)))
+
+
+def _next_block(block, seconds, n_done):
+    per_step = seconds / max(n_done, 1)
+    return int(max(1, min(2 * block, _MAX_BLOCK, _BLOCK_SECONDS // max(per_step, 1e-9))))
+
+
+def lloyd(samples, samples_sq, centroids, *, max_iter, tol):
+    """Lloyd's k-means from ``centroids`` (all in the frame), in compiled blocks of iterations
+    that each take about ``_BLOCK_SECONDS``: between blocks Python runs, so Ctrl-C
+    (KeyboardInterrupt) stops the fit within about a second. The history kept is what the
+    fit ran, nothing sized by ``max_iter``."""
+    n_samples, n_features = samples.shape
+    chunk_rows = tf.constant(_rows_for(samples))
+    tol = tf.constant(tol, samples.dtype)
+    labels = tf.fill([n_samples], -1)
+    inertias, history, moves = [], [centroids.numpy()[None]], []
+    n_iter, done, strict = 0, False, False
+    block = _first_block(n_samples, n_features, centroids.shape[0])
+    while n_iter < max_iter and not done:
+        began = time.perf_counter()
+        centroids, labels, n_done, done, strict, block_inertias, block_history, block_moves = _lloyd_block(
+            samples, samples_sq, centroids, labels, tf.constant(n_iter + 1), tf.constant(min(block, max_iter - n_iter)),
+            tol, chunk_rows, xla=uses_xla(samples))
+        n_done, done, strict = int(n_done), bool(done), bool(strict)
+        block = _next_block(block, time.perf_counter() - began, n_done)
+        n_iter += n_done
+        inertias.append(block_inertias.numpy())
+        history.append(block_history.numpy())
+        moves.append(block_moves.numpy())
+    # After a strict convergence the last labels hold: the centroids, means of the same labels
+    # as the iteration before, did not move. scikit-learn skips the search then, too.
+    labels, total = _final_pass(samples, samples_sq, centroids, labels, tf.constant(strict), chunk_rows,
+                                xla=uses_xla(samples))
+    return LloydRun(centroids, labels.numpy(), float(total), n_iter, done, np.concatenate(inertias),
+                    np.concatenate(history), np.concatenate(moves))
+
+
+# ------------------------------------------------------------------------ k-means++
+
+
+@_traced_once_per_dtype(lambda dtype: [
+    _spec([None, None], dtype), _spec([None], dtype), _spec([None], dtype), _spec([None], tf.int32),
+    _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32)])
+def _kmeans_plusplus_block(samples, samples_sq, closest, chosen, first, last, n_trials, seed):
+    """Centres ``first`` to ``last - 1`` of greedy k-means++, as scikit-learn's ``_kmeans_plusplus``.
+
+    ``closest`` holds each sample's squared distance to its nearest centre chosen so far and
+    ``chosen`` the sample index of each centre (k,). Each new centre is the best of
+    ``n_trials`` candidates drawn with probability proportional to ``closest`` (a float64
+    cumulative sum searched with uniform draws from the stateless generator, seeded with
+    (seed, centre)): the one that leaves the smallest total of ``closest``.
+    """
+    n_samples = tf.shape(samples)[0]
+
+    def body(c, closest, chosen):
+        cumulative = tf.cumsum(tf.cast(closest, tf.float64))
+        draws = tf.random.stateless_uniform([n_trials], seed=tf.stack([seed, c]), dtype=tf.float64) * cumulative[-1]
+        candidates = tf.minimum(tf.searchsorted(cumulative, draws, out_type=tf.int32), n_samples - 1)
+        cross = tf.matmul(samples, tf.gather(samples, candidates), transpose_b=True)  # (n, trials)
+        to_candidates = tf.maximum(samples_sq[:, None] - 2.0 * cross + tf.gather(samples_sq, candidates), 0.0)
+        new_closest = tf.minimum(closest[:, None], to_candidates)
+        best = tf.argmin(tf.reduce_sum(tf.cast(new_closest, tf.float64), axis=0), output_type=tf.int32)
+        chosen = tf.tensor_scatter_nd_update(chosen, [[c]], candidates[best][None])
+        return c + 1, new_closest[:, best], chosen
+
+    _, closest, chosen = tf.while_loop(lambda c, *_: c < last, body, (first, closest, chosen))
+    return closest, chosen
+
+
+def kmeans_plusplus_indices(samples, samples_sq, n_clusters, seed):
+    """Sample indices (k,) of greedy k-means++ centres in the frame'd ``samples``, with
+    ``2 + int(ln k)`` candidates per centre (scikit-learn's rule); the first centre is a
+    uniformly random sample. Runs in compiled blocks of about ``_BLOCK_SECONDS`` each."""
+    n_samples = samples.shape[0]
+    n_trials = tf.constant(2 + int(math.log(n_clusters)))
+    seed = tf.constant(seed, tf.int32)
+    first = tf.random.stateless_uniform((), seed=tf.stack([seed, 0]), maxval=n_samples, dtype=tf.int32)
+    chosen = tf.tensor_scatter_nd_update(tf.zeros([n_clusters], tf.int32), [[0]], first[None])
+    row = samples[first]
+    closest = tf.maximum(samples_sq - 2.0 * tf.linalg.matvec(samples, row) + samples_sq[first], 0.0)
+    c, block = 1, max(1, min(64, int(2e7 // (n_samples * samples.shape[1] * int(n_trials)))))
+    while c < n_clusters:
+        last = min(n_clusters, c + block)
+        began = time.perf_counter()
+        closest, chosen = _kmeans_plusplus_block(samples, samples_sq, closest, chosen, tf.constant(c),
+                                                 tf.constant(last), n_trials, seed)
+        chosen.numpy()  # wait for the block
+        block = _next_block(block, time.perf_counter() - began, last - c)
+        c = last
+    return chosen

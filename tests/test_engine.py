@@ -1,0 +1,161 @@
+"""The compiled engine (helpers/_engine.py): empty clusters relocated as scikit-learn does, a
+history that costs what the fit ran, blocks that give Ctrl-C a chance, the frame, and the
+compiled k-means++. No timing is asserted."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from helpers import _engine
+from helpers._quiet import tf
+from helpers.functions import EmptyClusterWarning, kmeans, kmeans_plusplus
+
+
+def far_start(samples, k, n_far, rng):
+    """k starting centroids: k - n_far samples, and n_far points far from every sample, which
+    the first assignment leaves empty."""
+    start = samples[rng.choice(len(samples), k - n_far, replace=False)].astype(np.float64)
+    far = samples.max(axis=0) + 100.0 * (1 + np.arange(n_far))[:, None]
+    return np.concatenate([start[: k // 2], far, start[k // 2 :]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_emptied_cluster_moves_as_in_scikit_learn(dtype):
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(21)
+    samples = (rng.normal(size=(3000, 2)) * [1.0, 3.0] + 50.0).astype(dtype)
+    init = far_start(samples, 12, 1, rng)
+    with pytest.warns(EmptyClusterWarning, match=r"a cluster was left empty 1 time\(s\): cluster 6 in iteration 1 "
+                      r"\(moved to sample (\d+)\)\. As in scikit-learn") as caught:
+        ours = kmeans(samples, 12, init=init)
+    theirs = KMeans(12, init=init.astype(dtype), n_init=1, algorithm="lloyd").fit(samples)
+    np.testing.assert_array_equal(ours.labels, theirs.labels_)
+    np.testing.assert_allclose(ours.centroids, theirs.cluster_centers_, rtol=0, atol=1e-4 if dtype == np.float32 else 1e-9)
+    assert ours.inertia == pytest.approx(theirs.inertia_, rel=1e-5 if dtype == np.float32 else 1e-9)
+    assert ours.n_iter == theirs.n_iter_
+    # The sample it went to is the one farthest from its centroid after the first assignment.
+    x = samples.astype(np.float64)
+    distances = np.square(x[:, None, :] - init[None]).sum(axis=2)
+    nearest = distances.min(axis=1)
+    moved = int(str(caught[0].message).split("moved to sample ")[1].split(")")[0])
+    assert moved == int(np.argmax(nearest))
+    np.testing.assert_allclose(ours.centroid_history[1][6], samples[moved], rtol=1e-6)
+
+
+def test_several_emptied_clusters_each_take_a_different_far_sample():
+    rng = np.random.default_rng(8)
+    samples = rng.normal(size=(500, 3))
+    init = far_start(samples, 8, 3, rng)
+    with pytest.warns(EmptyClusterWarning, match=r"left empty 3 time\(s\): cluster 4 in iteration 1 .*cluster 5 in "
+                      r"iteration 1 .*cluster 6 in iteration 1"):
+        result = kmeans(samples, 8, init=init)
+    moved = result.centroid_history[1][4:7]
+    assert len({tuple(row) for row in moved}) == 3  # three different samples
+    assert all(np.isclose(samples, row).all(axis=1).any() for row in moved)
+    assert len(np.unique(result.labels)) == 8
+
+
+def test_history_costs_what_the_fit_ran():
+    rng = np.random.default_rng(2)
+    samples = np.concatenate([rng.normal(size=(200, 4)) + 10 * i for i in range(3)]).astype(np.float32)
+    result = kmeans(samples, 3, seed=0, max_iter=1_000_000)  # converges in a few iterations
+    assert result.converged and result.n_iter < 20
+    assert result.centroid_history.shape == (result.n_iter + 1, 3, 4)
+    assert result.centroid_history.base is None  # owns its memory: not a slice of a max_iter buffer
+    assert result.inertia_history.shape == (result.n_iter,)
+
+
+def test_max_iter_has_a_sane_maximum():
+    with pytest.raises(ValueError, match=r"max_iter=2147483647 should be <= 1000000\."):
+        kmeans(np.zeros((3, 2)), 1, max_iter=2**31 - 1)
+
+
+class CountingBlocks:
+    """Wraps _engine._lloyd_block: counts calls, and raises KeyboardInterrupt (as Ctrl-C does
+    between two calls) on call ``interrupt_on``."""
+
+    def __init__(self, interrupt_on=None):
+        self.inner, self.calls, self.steps, self.interrupt_on = _engine._lloyd_block, 0, [], interrupt_on
+
+    def __call__(self, *args, **options):
+        self.calls += 1
+        if self.calls == self.interrupt_on:
+            raise KeyboardInterrupt
+        self.steps.append(int(args[5]))
+        return self.inner(*args, **options)
+
+
+def test_a_fit_runs_in_blocks_sized_by_their_time_and_ctrl_c_stops_it(monkeypatch):
+    rng = np.random.default_rng(6)
+    samples = rng.random((3000, 8)).astype(np.float32)  # uniform: Lloyd keeps moving for a while
+    init = samples[:20].astype(np.float64)
+    whole = kmeans(samples, 20, init=init, tol=0, max_iter=30)
+    # With a block budget of 0 s every block after the first is one iteration: one call each.
+    blocks = CountingBlocks()
+    monkeypatch.setattr(_engine, "_lloyd_block", blocks)
+    monkeypatch.setattr(_engine, "_BLOCK_SECONDS", 0.0)
+    monkeypatch.setattr(_engine, "_first_block", lambda *shape: 1)
+    stepwise = kmeans(samples, 20, init=init, tol=0, max_iter=30)
+    assert blocks.steps == [1] * stepwise.n_iter and blocks.calls == stepwise.n_iter
+    # Blocks change nothing in the result.
+    np.testing.assert_array_equal(stepwise.labels, whole.labels)
+    np.testing.assert_array_equal(stepwise.centroid_history, whole.centroid_history)
+    assert stepwise.n_iter == whole.n_iter and stepwise.inertia == whole.inertia
+    # Ctrl-C between two blocks reaches the caller.
+    monkeypatch.setattr(_engine, "_lloyd_block", CountingBlocks(interrupt_on=3))
+    with pytest.raises(KeyboardInterrupt):
+        kmeans(samples, 20, init=init, tol=0, max_iter=30)
+
+
+def test_kmeans_plusplus_blocks_give_the_same_centres(monkeypatch):
+    rng = np.random.default_rng(12)
+    samples = rng.normal(size=(400, 3))
+    whole = kmeans_plusplus(samples, 9, seed=5).numpy()
+    monkeypatch.setattr(_engine, "_BLOCK_SECONDS", 0.0)
+    np.testing.assert_array_equal(kmeans_plusplus(samples, 9, seed=5).numpy(), whole)
+
+
+def test_compiled_kmeans_plusplus_follows_a_numpy_greedy_kmeans_plusplus():
+    # The same draws (the stateless generator's), the same greedy choice, in float64 NumPy.
+    rng = np.random.default_rng(13)
+    samples = rng.normal(size=(300, 2)) + 1e4
+    k, seed = 6, 42
+    chosen = _engine.kmeans_plusplus_indices(tf.constant(samples - samples.mean(axis=0)),
+                                             tf.constant(np.square(samples - samples.mean(axis=0)).sum(axis=1)),
+                                             k, seed).numpy()
+    x = samples - samples.mean(axis=0)
+    first = int(tf.random.stateless_uniform((), seed=[seed, 0], maxval=len(x), dtype=tf.int32))
+    expected, closest = [first], np.square(x - x[first]).sum(axis=1)
+    trials = 2 + int(np.log(k))
+    for c in range(1, k):
+        cumulative = np.cumsum(closest)
+        draws = tf.random.stateless_uniform([trials], seed=[seed, c], dtype=tf.float64).numpy() * cumulative[-1]
+        candidates = np.minimum(np.searchsorted(cumulative, draws), len(x) - 1)
+        new = np.minimum(closest[:, None], np.square(x[:, None, :] - x[candidates][None]).sum(axis=2))
+        best = int(np.argmin(new.sum(axis=0)))
+        expected.append(int(candidates[best]))
+        closest = new[:, best]
+    np.testing.assert_array_equal(chosen, expected)
+
+
+def test_frame_shift_is_exact_on_grids_and_the_scale_is_a_power_of_two():
+    stamps = tf.constant(np.array([[1_700_000_000], [1_700_003_600], [1_700_007_300]], np.float64))
+    frame = _engine.frame_of("samples", stamps, _engine.column_stats(stamps))
+    moved = frame.samples_into(stamps).numpy()
+    np.testing.assert_array_equal(moved + frame.shift, stamps.numpy())  # x - shift was exact
+    assert frame.exponent == 0
+    tiny = tf.constant(np.array([[1e-21], [-3e-21]]), tf.float32)
+    frame = _engine.frame_of("samples", tiny, _engine.column_stats(tiny))
+    assert frame.exponent < -30 and 0.5 < np.abs(frame.samples_into(tiny).numpy()).max() <= 1.0
+    np.testing.assert_array_equal(frame.out(frame.samples_into(tiny)), tiny.numpy())
+
+
+def test_no_warning_on_a_plain_fit():
+    rng = np.random.default_rng(1)
+    samples = np.concatenate([rng.normal(size=(100, 2)) + 8 * i for i in range(4)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kmeans(samples, 4, seed=0)
+        kmeans(samples, 4, init="random", seed=0)
