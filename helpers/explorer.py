@@ -16,7 +16,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.functions import _as_array, assign_to_nearest, cluster_colours, create_samples, kmeans, plot_clusters
+from helpers._checks import _as_array
+from helpers.functions import assign_to_nearest, cluster_colours, create_samples, kmeans, plot_clusters
 
 
 def project_to_2d(samples):

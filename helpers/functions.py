@@ -45,7 +45,6 @@ import numpy as np
 
 from helpers._checks import (
     _MAX_SEED,
-    _as_array,
     _check_centroids,
     _check_int,
     _check_labels,
