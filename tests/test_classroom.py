@@ -242,3 +242,15 @@ def test_the_grading_hook_hands_each_verdict_to_a_listening_grader_only(capsys):
     lesson01.q1.check(lambda samples, per: samples[:1])  # nobody listening: printed only
     assert seen == [(1, "wrong")]
     assert capsys.readouterr().out.count("❌ Exercise 1, wrong") == 2
+
+
+def test_two_learners_of_one_name_are_told_apart_from_one_learner_returning_twice():
+    rows = [grading.Row("sam", "class-A/sam/l.ipynb", "01"), grading.Row("sam", "class-B/sam/l.ipynb", "01"),
+            grading.Row("fay", "fay/a.ipynb", "01"), grading.Row("fay", "fay/b.ipynb", "01"),
+            grading.Row("fay", "fay/c.ipynb", "02")]
+    grading.attribution_notes(rows)
+    shared = "learner name sam is shared by notebooks in different folders: class-A/sam, class-B/sam"
+    assert rows[0].notes == [shared] and rows[1].notes == [shared]
+    assert rows[2].notes == ["fay returned lesson 01 more than once (also fay/b.ipynb)"]
+    assert rows[3].notes == ["fay returned lesson 01 more than once (also fay/a.ipynb)"]
+    assert rows[4].notes == []

@@ -180,6 +180,29 @@ def learner_of(path: Path, folder: Path) -> str:
     return relative.parts[-2] if len(relative.parts) > 1 else path.stem
 
 
+def attribution_notes(rows: list[Row]) -> None:
+    """Note a learner name found in two folders, and a lesson returned twice from one learner's folder.
+
+    Two learners of the same name in different folders (class-A/sam, class-B/sam) are two
+    people: each is told the name is shared, not that they returned a lesson twice.
+    """
+    places: dict[str, set] = {}
+    for row in rows:
+        places.setdefault(row.learner, set()).add(Path(row.file).parent.as_posix())
+    seen: dict[tuple, list] = {}
+    for row in rows:
+        if len(places[row.learner]) > 1:
+            shared = ", ".join(sorted(places[row.learner]))
+            row.notes.append(f"learner name {row.learner} is shared by notebooks in different folders: {shared}")
+        if row.lesson != "?":
+            seen.setdefault((row.learner, Path(row.file).parent.as_posix(), row.lesson), []).append(row)
+    for (learner, _, lesson), same in seen.items():
+        if len(same) > 1:
+            for row in same:
+                others = ", ".join(other.file for other in same if other is not row)
+                row.notes.append(f"{learner} returned lesson {lesson} more than once (also {others})")
+
+
 def discover(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """(notebook files to grade, [(entry, note)] for everything else), without following links."""
     notebooks, notes = [], []
@@ -352,11 +375,9 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
 
     # Read everything first: a notebook that deletes another's file cannot stop it being graded.
     rows, jobs = [], []
-    by_learner: dict[str, set] = {}
     for path in notebooks:
         relative = path.relative_to(folder)
         row = Row(learner_of(path, folder), relative.as_posix())
-        by_learner.setdefault(row.learner, set()).add(relative.parent.as_posix())
         rows.append(row)
         try:
             cells, problems = read_notebook(path)
@@ -375,18 +396,7 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
         jobs.append((row, {"cells": code, "lesson": row.lesson, "checks": lesson["checks"],
                            "time_limit": time_limit, "check_limit": check_limit, "memory_gb": memory_gb,
                            "bwrap": bool(bwrap)}))
-    seen: dict[tuple, list] = {}
-    for row in rows:
-        if len(by_learner[row.learner]) > 1:
-            places = ", ".join(sorted(by_learner[row.learner]))
-            row.notes.append(f"learner name {row.learner} is shared by notebooks in different folders: {places}")
-        if row.lesson != "?":
-            seen.setdefault((row.learner, row.lesson), []).append(row)
-    for (learner, lesson), same in seen.items():
-        if len(same) > 1:
-            for row in same:
-                others = ", ".join(other.file for other in same if other is not row)
-                row.notes.append(f"{learner} returned lesson {lesson} more than once (also {others})")
+    attribution_notes(rows)
     report.expected = len(rows)
     report.write()  # at once: the other entries, and how it runs
     for row in rows:
