@@ -254,3 +254,29 @@ def test_two_learners_of_one_name_are_told_apart_from_one_learner_returning_twic
     assert rows[2].notes == ["fay returned lesson 01 more than once (also fay/b.ipynb)"]
     assert rows[3].notes == ["fay returned lesson 01 more than once (also fay/a.ipynb)"]
     assert rows[4].notes == []
+
+
+def test_ctrl_c_keeps_what_was_graded_and_names_what_was_not(tmp_path, monkeypatch):
+    lesson = (ROOT / "lessons" / LESSON).read_bytes()
+    for name in ("a", "b", "c"):
+        _write(tmp_path / "r" / f"{name}.ipynb", lesson)
+    started = []
+
+    def fake_run_one(job, run_dir, index, running=None, stopping=None):  # a, then Ctrl-C while b runs
+        started.append(index)
+        if len(started) == 2:
+            raise KeyboardInterrupt
+        if len(started) == 3:  # c started before the Ctrl-C reached the grader: it is stopped with the rest
+            assert stopping.wait(10)
+        return {"exercises": {"1": ["passed", ""], "2": ["wrong", "no"]}, "flags": [], "notes": [], "seconds": 1.0}
+
+    monkeypatch.setattr(grading, "_run_one", fake_run_one)
+    with pytest.raises(grading.GradingInterrupted) as stop:
+        grading.grade(tmp_path / "r", tmp_path / "out", workers=1, use_bwrap=False)
+    assert started[:2] == [0, 1]
+    report = (tmp_path / "out" / "grades.md").read_text()
+    assert "INTERRUPTED (Ctrl-C): 1 of 3 notebook(s) done" in report
+    assert "| a | a.ipynb | 01 | passed | wrong | 1 |" in report
+    for name in ("b", "c"):
+        assert f"| {name} | {name}.ipynb | 01 |  |  |  |  | {grading.INTERRUPTED} |" in report
+    assert not any(row.graded for row in stop.value.rows if row.learner != "a")

@@ -247,6 +247,14 @@ def discover(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
 STATUSES = ("passed", "wrong", "not attempted", "not graded")
 
 
+class GradingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during grading: the report was written with what was graded; ``rows`` and ``report`` as grade's."""
+
+    def __init__(self, rows, report):
+        super().__init__("grading interrupted")
+        self.rows, self.report = rows, report
+
+
 class Report:
     """grades.csv and grades.md, rewritten whole (through a temporary file) after every row."""
 
@@ -254,6 +262,7 @@ class Report:
         self.out, self.folder, self.numbers, self.settings, self.notes = out, folder, numbers, settings, notes
         self.rows: list[Row] = []
         self.expected = 0
+        self.interrupted = False
         self.lock = threading.Lock()
 
     def add(self, row: Row) -> None:
@@ -291,6 +300,8 @@ class Report:
 
         done = len(rows)
         state = f"{done} of {self.expected} notebook(s) done" + ("" if done >= self.expected else " (still grading)")
+        if self.interrupted:
+            state = f"INTERRUPTED (Ctrl-C): {sum(INTERRUPTED not in row.notes for row in rows)} of {self.expected} notebook(s) done"
         graded = sum(row.graded for row in rows)
         flagged = sum(bool(row.flags) for row in rows)
         out = [f"# Grades for {self.folder.name}/", "", f"{state}; {graded} fully graded; {flagged} flagged.", ""]
@@ -331,12 +342,37 @@ def _digest(folders) -> dict:
     return digests
 
 
-def _run_one(job: dict, run_dir: Path, index: int) -> dict:
+INTERRUPTED = "not graded: grading was interrupted (Ctrl-C) before it finished"
+
+
+def _stop_runners(running: dict) -> None:
+    """SIGINT to each runner's group (its ``finally`` stops the kernel and removes its scratch), then SIGKILL."""
+    for process in list(running.values()):
+        try:
+            os.killpg(process.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    end = time.monotonic() + 10
+    for process in list(running.values()):
+        try:
+            process.wait(timeout=max(0.1, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _run_one(job: dict, run_dir: Path, index: int, running: dict | None = None, stopping=None) -> dict:
     job_path, result_path = run_dir / f"job-{index}.json", run_dir / f"result-{index}.json"
     job_path.write_text(json.dumps(job))
     limit = job["time_limit"] + job["check_limit"] + 240  # start-up and clean-up on a loaded machine
     process = subprocess.Popen([sys.executable, "-m", "helpers.classroom.run", str(job_path), str(result_path)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    if running is not None:
+        running[index] = process
+        if stopping is not None and stopping.is_set():  # Ctrl-C came as it started: _stop_runners may miss it
+            os.killpg(process.pid, signal.SIGINT)
     try:
         _, errors = process.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
@@ -412,12 +448,18 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
         snapshot = _snapshot_course(run_dir)
         (run_dir / "scratch").mkdir()
         hidden = [str(folder), str(out), str(run_dir)]
+        stopping, running, interrupted = threading.Event(), {}, False
 
         def work(index_and_job):
             index, (row, job) = index_and_job
             job = {**job, "course_snapshot": str(snapshot), "scratch_root": str(run_dir / "scratch"),
                    "hidden": hidden}
-            result = _run_one(job, run_dir, index)
+            if stopping.is_set():
+                return
+            result = _run_one(job, run_dir, index, running, stopping)
+            running.pop(index, None)
+            if stopping.is_set():
+                return
             if "failed" in result:
                 row.notes.append(result["failed"])
                 row.exercises = {n: ("not graded", result["failed"]) for n, _ in job["checks"]}
@@ -437,8 +479,28 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
                     progress(f"[{bar:.<20}] {done[0]}/{len(jobs)} {row.file}: {row.seconds or 0:.0f} s"
                              f" · about {_duration(left)} left")
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
             list(pool.map(work, enumerate(jobs)))
+        except KeyboardInterrupt:
+            # Ctrl-C: stop every runner (its kernel goes with it), keep what was graded, say what was not.
+            stopping.set()
+            if progress:
+                progress("interrupted: stopping the notebooks still running; the report keeps what was graded")
+            _stop_runners(running)
+            pool.shutdown(wait=True, cancel_futures=True)
+            with report.lock:
+                for row, _ in jobs:
+                    if not any(row is done_row for done_row in report.rows):
+                        row.notes.append(INTERRUPTED)
+                        report.rows.append(row)
+                report.interrupted = True
+                report.write()
+            interrupted = True
+        else:
+            pool.shutdown(wait=True)
+    if interrupted:
+        raise GradingInterrupted(rows, report)
     after = _digest(watched)
     changed = sorted(set(before) ^ set(after) | {p for p in before if after.get(p) not in (None, before[p])})
     if changed:
