@@ -280,3 +280,16 @@ def test_ctrl_c_keeps_what_was_graded_and_names_what_was_not(tmp_path, monkeypat
     for name in ("b", "c"):
         assert f"| {name} | {name}.ipynb | 01 |  |  |  |  | {grading.INTERRUPTED} |" in report
     assert not any(row.graded for row in stop.value.rows if row.learner != "a")
+
+
+def test_the_report_shows_hostile_names_as_escapes_and_says_a_shared_reason_once(tmp_path):
+    report = grading.Report(tmp_path, tmp_path / "returned", [1, 2], ["test"], [])
+    row = grading.Row("a|b", "a|b/fay\u202egnp.ipynb\n", "01", seconds=3.0)
+    row.exercises = {1: ("not graded", "the kernel died in cell 4"), 2: ("not graded", "the kernel died in cell 4")}
+    report.expected = 1
+    report.add(row)
+    text = (tmp_path / "grades.md").read_text()
+    assert "| a\\|b | a\\|b/fay\\u202egnp.ipynb  | 01 | not graded | not graded | 3 |  | 1, 2: the kernel died in cell 4 |" \
+        in text
+    assert "\u202e" not in text
+    assert stat.S_IMODE((tmp_path / "grades.csv").stat().st_mode) == stat.S_IMODE((tmp_path / "grades.md").stat().st_mode)

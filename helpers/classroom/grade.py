@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,7 +274,8 @@ class Report:
 
     def _replace(self, path: Path, text: str) -> None:
         temporary = path.with_name(f".{path.name}.writing")
-        temporary.write_text(text, encoding="utf-8")
+        with temporary.open("w", encoding="utf-8", newline="") as handle:  # csv's \r\n kept as written
+            handle.write(text)
         os.replace(temporary, path)
 
     def write(self) -> None:
@@ -288,20 +291,23 @@ class Report:
                 line += list(row.exercises.get(n, ("", "")))
             line += ["" if row.seconds is None else f"{row.seconds:.1f}", "; ".join(row.flags), row.note]
             lines.append(line)
-        with tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", dir=self.out, delete=False,
-                                         prefix=".grades.csv.") as handle:
-            csv.writer(handle).writerows([header] + lines)
-        os.replace(handle.name, self.out / "grades.csv")
+        table = io.StringIO(newline="")
+        csv.writer(table).writerows([header] + lines)
+        self._replace(self.out / "grades.csv", table.getvalue())
         self._replace(self.out / "grades.md", self.markdown(rows))
 
     def markdown(self, rows: list[Row]) -> str:
         def cell(text: str) -> str:
-            return text.replace("|", "\\|").replace("\n", " ")
+            # control and format characters (a right-to-left override in a file name) shown as escapes
+            text = text.replace("\n", " ")
+            text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+            return text.replace("|", "\\|")
 
         done = len(rows)
         state = f"{done} of {self.expected} notebook(s) done" + ("" if done >= self.expected else " (still grading)")
         if self.interrupted:
-            state = f"INTERRUPTED (Ctrl-C): {sum(INTERRUPTED not in row.notes for row in rows)} of {self.expected} notebook(s) done"
+            finished = sum(INTERRUPTED not in row.notes for row in rows)
+            state = f"INTERRUPTED (Ctrl-C): {finished} of {self.expected} notebook(s) done"
         graded = sum(row.graded for row in rows)
         flagged = sum(bool(row.flags) for row in rows)
         out = [f"# Grades for {self.folder.name}/", "", f"{state}; {graded} fully graded; {flagged} flagged.", ""]
@@ -309,8 +315,12 @@ class Report:
         out += ["| " + " | ".join(short) + " |", "|" + "---|" * len(short)]
         for row in rows:
             statuses = [row.exercises.get(n, ("", ""))[0] for n in self.numbers]
-            messages = [f"{n}: {row.exercises[n][1]}" for n in self.numbers if n in row.exercises
-                        and row.exercises[n][0] in ("wrong", "not graded") and row.exercises[n][1] not in row.notes]
+            said: dict[str, list] = {}  # one message for several exercises is written once
+            for n in self.numbers:
+                if n in row.exercises and row.exercises[n][0] in ("wrong", "not graded") \
+                        and row.exercises[n][1] not in row.notes:
+                    said.setdefault(row.exercises[n][1], []).append(str(n))
+            messages = [f"{', '.join(numbers)}: {message}" for message, numbers in said.items()]
             flags = ("⚠ " + "; ".join(row.flags)) if row.flags else ""
             seconds = "" if row.seconds is None else f"{row.seconds:.0f}"
             values = [row.learner, row.file, row.lesson, *statuses, seconds, flags[:400],
