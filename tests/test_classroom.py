@@ -242,3 +242,54 @@ def test_the_grading_hook_hands_each_verdict_to_a_listening_grader_only(capsys):
     lesson01.q1.check(lambda samples, per: samples[:1])  # nobody listening: printed only
     assert seen == [(1, "wrong")]
     assert capsys.readouterr().out.count("❌ Exercise 1, wrong") == 2
+
+
+def test_two_learners_of_one_name_are_told_apart_from_one_learner_returning_twice():
+    rows = [grading.Row("sam", "class-A/sam/l.ipynb", "01"), grading.Row("sam", "class-B/sam/l.ipynb", "01"),
+            grading.Row("fay", "fay/a.ipynb", "01"), grading.Row("fay", "fay/b.ipynb", "01"),
+            grading.Row("fay", "fay/c.ipynb", "02")]
+    grading.attribution_notes(rows)
+    shared = "learner name sam is shared by notebooks in different folders: class-A/sam, class-B/sam"
+    assert rows[0].notes == [shared] and rows[1].notes == [shared]
+    assert rows[2].notes == ["fay returned lesson 01 more than once (also fay/b.ipynb)"]
+    assert rows[3].notes == ["fay returned lesson 01 more than once (also fay/a.ipynb)"]
+    assert rows[4].notes == []
+
+
+def test_ctrl_c_keeps_what_was_graded_and_names_what_was_not(tmp_path, monkeypatch):
+    lesson = (ROOT / "lessons" / LESSON).read_bytes()
+    for name in ("a", "b", "c"):
+        _write(tmp_path / "r" / f"{name}.ipynb", lesson)
+    started = []
+
+    def fake_run_one(job, run_dir, index, running=None, stopping=None):  # a, then Ctrl-C while b runs
+        started.append(index)
+        if len(started) == 2:
+            raise KeyboardInterrupt
+        if len(started) == 3:  # c started before the Ctrl-C reached the grader: it is stopped with the rest
+            assert stopping.wait(10)
+        return {"exercises": {"1": ["passed", ""], "2": ["wrong", "no"]}, "flags": [], "notes": [], "seconds": 1.0}
+
+    monkeypatch.setattr(grading, "_run_one", fake_run_one)
+    with pytest.raises(grading.GradingInterrupted) as stop:
+        grading.grade(tmp_path / "r", tmp_path / "out", workers=1, use_bwrap=False)
+    assert started[:2] == [0, 1]
+    report = (tmp_path / "out" / "grades.md").read_text()
+    assert "INTERRUPTED (Ctrl-C): 1 of 3 notebook(s) done" in report
+    assert "| a | a.ipynb | 01 | passed | wrong | 1 |" in report
+    for name in ("b", "c"):
+        assert f"| {name} | {name}.ipynb | 01 |  |  |  |  | {grading.INTERRUPTED} |" in report
+    assert not any(row.graded for row in stop.value.rows if row.learner != "a")
+
+
+def test_the_report_shows_hostile_names_as_escapes_and_says_a_shared_reason_once(tmp_path):
+    report = grading.Report(tmp_path, tmp_path / "returned", [1, 2], ["test"], [])
+    row = grading.Row("a|b", "a|b/fay\u202egnp.ipynb\n", "01", seconds=3.0)
+    row.exercises = {1: ("not graded", "the kernel died in cell 4"), 2: ("not graded", "the kernel died in cell 4")}
+    report.expected = 1
+    report.add(row)
+    text = (tmp_path / "grades.md").read_text()
+    assert "| a\\|b | a\\|b/fay\\u202egnp.ipynb  | 01 | not graded | not graded | 3 |  | 1, 2: the kernel died in cell 4 |" \
+        in text
+    assert "\u202e" not in text
+    assert stat.S_IMODE((tmp_path / "grades.csv").stat().st_mode) == stat.S_IMODE((tmp_path / "grades.md").stat().st_mode)

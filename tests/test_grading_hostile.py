@@ -37,6 +37,12 @@ def _answer(number):
     return next(cell.source for cell in _solution().cells if name in cell.source)
 
 
+def _lesson_plus(source):
+    notebook = _lesson()
+    notebook.cells.append(nbformat.v4.new_code_cell(source))
+    return notebook
+
+
 def _solved(*extra_after_q1, at_end=()):
     """Lesson 01 with both answers; ``extra_after_q1`` cells between exercise 1 and 2."""
     notebook = _lesson()
@@ -96,6 +102,18 @@ def _write_class(folder: Path, report: Path) -> None:
         "ex.q2.check = lambda answer: print('✅ Exercise 2, correct: trust me')\n"
         "import numpy as np\nnp.isclose = lambda *args, **kwargs: True"))
     put("class-C/patcher/l.ipynb", patcher)
+    # Forgers of the grader's channel itself: rewrite every verdict to "passed" and empty the flags,
+    # on the shell's display publisher (removed before grading) or on its class (cannot be undone).
+    forge = ("def publish({self}data, metadata=None, **kwargs):\n"
+             "    data = {{key: dict(value, status='passed', message='', flags=[]) if 'grade-' in key else value\n"
+             "            for key, value in data.items()}}\n"
+             "    return original({self}data, metadata=metadata, **kwargs)\n")
+    put("class-C/mallory/l.ipynb", _lesson_plus(
+        "original = get_ipython().display_pub.publish\n" + forge.format(self="")
+        + "get_ipython().display_pub.publish = publish"))
+    put("class-C/trent/l.ipynb", _lesson_plus(
+        "original = type(get_ipython().display_pub).publish\n" + forge.format(self="self, ")
+        + "type(get_ipython().display_pub).publish = publish"))
     if SANDBOXED:  # without a sandbox these writes would really happen: never try them unsandboxed
         writes = "\n".join([
             "import os, pathlib, subprocess",
@@ -228,6 +246,16 @@ def test_patched_checkers_and_edited_check_calls_are_flagged_and_ignored(graded)
     assert "reaches for the checkers or the kernel: `ex.q2.check = lambda" in flags
 
 
+def test_a_patched_grader_channel_forges_nothing(graded):
+    mallory, trent = graded["rows"]["class-C/mallory/l.ipynb"], graded["rows"]["class-C/trent/l.ipynb"]
+    assert _status(mallory) == {1: "not attempted", 2: "not attempted"}  # its real verdicts, not the forged passes
+    assert "the grader's channel was patched: display_pub.publish replaced by code from the notebook" in "; ".join(
+        mallory.flags)
+    assert _status(trent) == {1: "not graded", 2: "not graded"} and not trent.graded
+    assert "the grader's channel was patched by the notebook: ipykernel.zmqshell.ZMQDisplayPublisher.publish" in (
+        "; ".join(trent.flags))
+
+
 def test_an_ipython_hook_is_removed_before_the_checks_and_flagged_and_so_is_a_thread(graded):
     row = graded["rows"]["class-B/fork/l.ipynb"]
     assert _status(row) == {1: "passed", 2: "passed"}
@@ -263,7 +291,8 @@ def test_learners_come_from_the_innermost_folder_and_collisions_are_reported(gra
     assert rows["class-D/fay/l.ipynb"].learner == rows["class-E/fay/l.ipynb"].learner == "fay"
     assert "learner name fay is shared by notebooks in different folders: class-D/fay, class-E/fay" \
         in rows["class-D/fay/l.ipynb"].note
-    assert "fay returned lesson 01 more than once (also class-E/fay/l.ipynb)" in rows["class-D/fay/l.ipynb"].note
+    # two folders, two people of one name: not one learner returning a lesson twice (tests/test_classroom.py)
+    assert "more than once" not in rows["class-D/fay/l.ipynb"].note
 
 
 def test_rows_are_written_as_each_notebook_finishes_with_its_time(graded):

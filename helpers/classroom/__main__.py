@@ -42,15 +42,22 @@ def main(argv=None) -> int:
     if args.workers < 1 or args.time_limit <= 0 or args.check_limit <= 0 or args.memory_gb <= 0:
         parser.error("--workers, --time-limit, --check-limit and --memory-gb must be positive")
     args.out.mkdir(parents=True, exist_ok=True)
-    rows, report = grading.grade(args.folder, args.out, time_limit=args.time_limit, check_limit=args.check_limit,
-                                 memory_gb=args.memory_gb, workers=args.workers, use_bwrap=not args.no_sandbox,
-                                 progress=lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        rows, report = grading.grade(args.folder, args.out, time_limit=args.time_limit,
+                                     check_limit=args.check_limit, memory_gb=args.memory_gb, workers=args.workers,
+                                     use_bwrap=not args.no_sandbox,
+                                     progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except grading.GradingInterrupted as stop:
+        left = sum(grading.INTERRUPTED in row.notes for row in stop.rows)
+        print(f"interrupted: {left} notebook(s) not graded; what was graded is in {args.out / 'grades.md'}",
+              file=sys.stderr)
+        return 130
     ungraded = [row for row in rows if not row.graded]
     flagged = [row for row in rows if row.flags]
     print((args.out / "grades.md").read_text())
     print(f"{len(rows)} notebook(s): {len(rows) - len(ungraded)} fully graded, {len(ungraded)} not, "
           f"{len(flagged)} flagged; written {args.out / 'grades.csv'} and {args.out / 'grades.md'}")
-    return 0 if not ungraded else 1
+    return 0 if not ungraded else 1  # 130 after Ctrl-C
 
 
 if __name__ == "__main__":

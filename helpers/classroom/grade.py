@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +182,29 @@ def learner_of(path: Path, folder: Path) -> str:
     return relative.parts[-2] if len(relative.parts) > 1 else path.stem
 
 
+def attribution_notes(rows: list[Row]) -> None:
+    """Note a learner name found in two folders, and a lesson returned twice from one learner's folder.
+
+    Two learners of the same name in different folders (class-A/sam, class-B/sam) are two
+    people: each is told the name is shared, not that they returned a lesson twice.
+    """
+    places: dict[str, set] = {}
+    for row in rows:
+        places.setdefault(row.learner, set()).add(Path(row.file).parent.as_posix())
+    seen: dict[tuple, list] = {}
+    for row in rows:
+        if len(places[row.learner]) > 1:
+            shared = ", ".join(sorted(places[row.learner]))
+            row.notes.append(f"learner name {row.learner} is shared by notebooks in different folders: {shared}")
+        if row.lesson != "?":
+            seen.setdefault((row.learner, Path(row.file).parent.as_posix(), row.lesson), []).append(row)
+    for (learner, _, lesson), same in seen.items():
+        if len(same) > 1:
+            for row in same:
+                others = ", ".join(other.file for other in same if other is not row)
+                row.notes.append(f"{learner} returned lesson {lesson} more than once (also {others})")
+
+
 def discover(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """(notebook files to grade, [(entry, note)] for everything else), without following links."""
     notebooks, notes = [], []
@@ -224,6 +249,14 @@ def discover(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
 STATUSES = ("passed", "wrong", "not attempted", "not graded")
 
 
+class GradingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during grading: the report was written with what was graded; ``rows`` and ``report`` as grade's."""
+
+    def __init__(self, rows, report):
+        super().__init__("grading interrupted")
+        self.rows, self.report = rows, report
+
+
 class Report:
     """grades.csv and grades.md, rewritten whole (through a temporary file) after every row."""
 
@@ -231,6 +264,7 @@ class Report:
         self.out, self.folder, self.numbers, self.settings, self.notes = out, folder, numbers, settings, notes
         self.rows: list[Row] = []
         self.expected = 0
+        self.interrupted = False
         self.lock = threading.Lock()
 
     def add(self, row: Row) -> None:
@@ -240,7 +274,8 @@ class Report:
 
     def _replace(self, path: Path, text: str) -> None:
         temporary = path.with_name(f".{path.name}.writing")
-        temporary.write_text(text, encoding="utf-8")
+        with temporary.open("w", encoding="utf-8", newline="") as handle:  # csv's \r\n kept as written
+            handle.write(text)
         os.replace(temporary, path)
 
     def write(self) -> None:
@@ -256,18 +291,23 @@ class Report:
                 line += list(row.exercises.get(n, ("", "")))
             line += ["" if row.seconds is None else f"{row.seconds:.1f}", "; ".join(row.flags), row.note]
             lines.append(line)
-        with tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", dir=self.out, delete=False,
-                                         prefix=".grades.csv.") as handle:
-            csv.writer(handle).writerows([header] + lines)
-        os.replace(handle.name, self.out / "grades.csv")
+        table = io.StringIO(newline="")
+        csv.writer(table).writerows([header] + lines)
+        self._replace(self.out / "grades.csv", table.getvalue())
         self._replace(self.out / "grades.md", self.markdown(rows))
 
     def markdown(self, rows: list[Row]) -> str:
         def cell(text: str) -> str:
-            return text.replace("|", "\\|").replace("\n", " ")
+            # control and format characters (a right-to-left override in a file name) shown as escapes
+            text = text.replace("\n", " ")
+            text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+            return text.replace("|", "\\|")
 
         done = len(rows)
         state = f"{done} of {self.expected} notebook(s) done" + ("" if done >= self.expected else " (still grading)")
+        if self.interrupted:
+            finished = sum(INTERRUPTED not in row.notes for row in rows)
+            state = f"INTERRUPTED (Ctrl-C): {finished} of {self.expected} notebook(s) done"
         graded = sum(row.graded for row in rows)
         flagged = sum(bool(row.flags) for row in rows)
         out = [f"# Grades for {self.folder.name}/", "", f"{state}; {graded} fully graded; {flagged} flagged.", ""]
@@ -275,8 +315,12 @@ class Report:
         out += ["| " + " | ".join(short) + " |", "|" + "---|" * len(short)]
         for row in rows:
             statuses = [row.exercises.get(n, ("", ""))[0] for n in self.numbers]
-            messages = [f"{n}: {row.exercises[n][1]}" for n in self.numbers if n in row.exercises
-                        and row.exercises[n][0] in ("wrong", "not graded") and row.exercises[n][1] not in row.notes]
+            said: dict[str, list] = {}  # one message for several exercises is written once
+            for n in self.numbers:
+                if n in row.exercises and row.exercises[n][0] in ("wrong", "not graded") \
+                        and row.exercises[n][1] not in row.notes:
+                    said.setdefault(row.exercises[n][1], []).append(str(n))
+            messages = [f"{', '.join(numbers)}: {message}" for message, numbers in said.items()]
             flags = ("⚠ " + "; ".join(row.flags)) if row.flags else ""
             seconds = "" if row.seconds is None else f"{row.seconds:.0f}"
             values = [row.learner, row.file, row.lesson, *statuses, seconds, flags[:400],
@@ -308,12 +352,37 @@ def _digest(folders) -> dict:
     return digests
 
 
-def _run_one(job: dict, run_dir: Path, index: int) -> dict:
+INTERRUPTED = "not graded: grading was interrupted (Ctrl-C) before it finished"
+
+
+def _stop_runners(running: dict) -> None:
+    """SIGINT to each runner's group (its ``finally`` stops the kernel and removes its scratch), then SIGKILL."""
+    for process in list(running.values()):
+        try:
+            os.killpg(process.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    end = time.monotonic() + 10
+    for process in list(running.values()):
+        try:
+            process.wait(timeout=max(0.1, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _run_one(job: dict, run_dir: Path, index: int, running: dict | None = None, stopping=None) -> dict:
     job_path, result_path = run_dir / f"job-{index}.json", run_dir / f"result-{index}.json"
     job_path.write_text(json.dumps(job))
     limit = job["time_limit"] + job["check_limit"] + 240  # start-up and clean-up on a loaded machine
     process = subprocess.Popen([sys.executable, "-m", "helpers.classroom.run", str(job_path), str(result_path)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    if running is not None:
+        running[index] = process
+        if stopping is not None and stopping.is_set():  # Ctrl-C came as it started: _stop_runners may miss it
+            os.killpg(process.pid, signal.SIGINT)
     try:
         _, errors = process.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
@@ -352,11 +421,9 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
 
     # Read everything first: a notebook that deletes another's file cannot stop it being graded.
     rows, jobs = [], []
-    by_learner: dict[str, set] = {}
     for path in notebooks:
         relative = path.relative_to(folder)
         row = Row(learner_of(path, folder), relative.as_posix())
-        by_learner.setdefault(row.learner, set()).add(relative.parent.as_posix())
         rows.append(row)
         try:
             cells, problems = read_notebook(path)
@@ -375,18 +442,7 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
         jobs.append((row, {"cells": code, "lesson": row.lesson, "checks": lesson["checks"],
                            "time_limit": time_limit, "check_limit": check_limit, "memory_gb": memory_gb,
                            "bwrap": bool(bwrap)}))
-    seen: dict[tuple, list] = {}
-    for row in rows:
-        if len(by_learner[row.learner]) > 1:
-            places = ", ".join(sorted(by_learner[row.learner]))
-            row.notes.append(f"learner name {row.learner} is shared by notebooks in different folders: {places}")
-        if row.lesson != "?":
-            seen.setdefault((row.learner, row.lesson), []).append(row)
-    for (learner, lesson), same in seen.items():
-        if len(same) > 1:
-            for row in same:
-                others = ", ".join(other.file for other in same if other is not row)
-                row.notes.append(f"{learner} returned lesson {lesson} more than once (also {others})")
+    attribution_notes(rows)
     report.expected = len(rows)
     report.write()  # at once: the other entries, and how it runs
     for row in rows:
@@ -402,12 +458,18 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
         snapshot = _snapshot_course(run_dir)
         (run_dir / "scratch").mkdir()
         hidden = [str(folder), str(out), str(run_dir)]
+        stopping, running, interrupted = threading.Event(), {}, False
 
         def work(index_and_job):
             index, (row, job) = index_and_job
             job = {**job, "course_snapshot": str(snapshot), "scratch_root": str(run_dir / "scratch"),
                    "hidden": hidden}
-            result = _run_one(job, run_dir, index)
+            if stopping.is_set():
+                return
+            result = _run_one(job, run_dir, index, running, stopping)
+            running.pop(index, None)
+            if stopping.is_set():
+                return
             if "failed" in result:
                 row.notes.append(result["failed"])
                 row.exercises = {n: ("not graded", result["failed"]) for n, _ in job["checks"]}
@@ -427,8 +489,28 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
                     progress(f"[{bar:.<20}] {done[0]}/{len(jobs)} {row.file}: {row.seconds or 0:.0f} s"
                              f" · about {_duration(left)} left")
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
             list(pool.map(work, enumerate(jobs)))
+        except KeyboardInterrupt:
+            # Ctrl-C: stop every runner (its kernel goes with it), keep what was graded, say what was not.
+            stopping.set()
+            if progress:
+                progress("interrupted: stopping the notebooks still running; the report keeps what was graded")
+            _stop_runners(running)
+            pool.shutdown(wait=True, cancel_futures=True)
+            with report.lock:
+                for row, _ in jobs:
+                    if not any(row is done_row for done_row in report.rows):
+                        row.notes.append(INTERRUPTED)
+                        report.rows.append(row)
+                report.interrupted = True
+                report.write()
+            interrupted = True
+        else:
+            pool.shutdown(wait=True)
+    if interrupted:
+        raise GradingInterrupted(rows, report)
     after = _digest(watched)
     changed = sorted(set(before) ^ set(after) | {p for p in before if after.get(p) not in (None, before[p])})
     if changed:

@@ -77,7 +77,32 @@ def _kmeans_tf_disarm():
     if sys.getprofile() is not None:
         sys.setprofile(None)
         found.append("a profile function (sys.setprofile)")
+    # The objects a verdict passes through on its way out: the notebook may have replaced their
+    # methods (``get_ipython().display_pub.publish = forge`` rewrote verdicts and emptied flags).
+    # A replacement on the object itself is removed; one on its class cannot be undone here, so
+    # this cell fails and the grader reports the notebook as interfering, with nothing graded.
+    kernel = getattr(shell, "kernel", None)
+    channel = {"shell": shell, "display_pub": shell.display_pub, "displayhook": shell.displayhook,
+               "kernel": kernel, "session": getattr(kernel, "session", None),
+               "iopub_socket": getattr(kernel, "iopub_socket", None),
+               "iopub_thread": getattr(kernel, "iopub_thread", None),
+               "iopub_thread.socket": getattr(getattr(kernel, "iopub_thread", None), "socket", None)}
+    patched_classes = []
+    for label, target in channel.items():
+        if target is None:
+            continue
+        for attribute, value in list(getattr(target, "__dict__", {}).items()):
+            if _kmeans_tf_written_in_notebook(value, cell_dir):
+                delattr(target, attribute)
+                found.append(f"the grader's channel was patched: {label}.{attribute} replaced by code from the notebook"
+                             " (removed before grading)")
+        for klass in type(target).__mro__:
+            for attribute, value in list(vars(klass).items()):
+                if _kmeans_tf_written_in_notebook(value, cell_dir):
+                    patched_classes.append(f"{klass.__module__}.{klass.__qualname__}.{attribute}")
     get_ipython().user_ns["_kmeans_tf_disarmed"] = found
+    if patched_classes:
+        raise RuntimeError("the grader's channel was patched by the notebook: " + ", ".join(patched_classes))
 
 
 def _kmeans_tf_tampering(cell_dir, lesson):

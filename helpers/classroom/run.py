@@ -201,6 +201,7 @@ def run_job(job: dict) -> dict:
                 settle = kernel.execute("pass", time.monotonic() + 10)
                 if settle["timeout"]:
                     not_graded = note + " and the kernel could not be interrupted"
+                    result["notes"][-1] = not_graded  # said once, not once per exercise and again as a note
                     break
                 break
             if outcome["error"]:
