@@ -37,6 +37,9 @@ def test_quick_benchmark_prints_both_tables_of_agreeing_fits(monkeypatch, capsys
         # tested over ten seeds in test_functions.py (test_kmeans_default_is_as_good_as_...).
         assert float(row[1]) > 0 and float(row[2]) > 0 and float(row[6]) > 0
         assert row[8].endswith(" s")
+    minibatch = table_rows(lines, "**Mini-batch k-means**")
+    assert len(minibatch) == 1 and minibatch[0][0].startswith("blobs 50000×32, k=16")
+    assert float(minibatch[0][1]) > 0  # full Lloyd's inertia, the target both methods race to
 
 
 def test_describe_cpu_names_the_vector_extensions():
