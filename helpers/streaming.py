@@ -841,8 +841,8 @@ def minibatch_benchmark_row(folder, *, n_samples=1_000_000, n_features=32, n_clu
     from sklearn.cluster import MiniBatchKMeans
     from threadpoolctl import threadpool_limits
 
-    rows_per_shard = max(1, min(n_samples, 2**18))
-    n_shards = max(1, n_samples // rows_per_shard)
+    n_shards = -(-n_samples // 2**18)  # shards of at most 2**18 rows, all the same size
+    rows_per_shard = max(1, n_samples // n_shards)
     _, shards = write_blobs(folder, n_shards, rows_per_shard, n_features, n_clusters, spread=4.0, seed=seed)
     rng = np.random.default_rng(seed)
     start = shards.rows(np.sort(rng.choice(shards.n_samples, n_clusters, replace=False))).astype(np.float64)
