@@ -43,7 +43,7 @@ def _check_seed(seed, *, allow_none):
     return _check_int("seed", seed, minimum=0, maximum=_MAX_SEED)
 
 
-def _check_number(name, value, *, minimum=None):
+def _check_number(name, value, *, minimum=None, maximum=None):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}={value!r} should be a number; got {type(value).__name__}.")
     value = float(value)
@@ -51,6 +51,8 @@ def _check_number(name, value, *, minimum=None):
         raise ValueError(f"{name}={value} should be finite.")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name}={value} should be >= {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}={value} should be <= {maximum}.")
     return value
 
 

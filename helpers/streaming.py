@@ -28,9 +28,7 @@ cache may keep the file, but that is shared and given back on demand).
 
 from __future__ import annotations
 
-import math
 import mmap
-import numbers
 import os
 import time
 import warnings
@@ -39,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers._checks import _check_int, _check_number
 from helpers.functions import EmptyClusterWarning, kmeans_plusplus
 from helpers._quiet import tf
 
@@ -62,30 +61,6 @@ _MAX_SQUARED_LENGTH = 1e37
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _check_int(name, value, *, minimum=None, maximum=None):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}={value!r} should be an integer; got {type(value).__name__}.")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}={value} should be >= {minimum}.")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name}={value} should be <= {maximum}.")
-    return value
-
-
-def _check_number(name, value, *, minimum=None, maximum=None):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}={value!r} should be a number; got {type(value).__name__}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name}={value} should be finite.")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}={value} should be >= {minimum}.")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name}={value} should be <= {maximum}.")
-    return value
 
 
 def _compute_dtype(dtype):
