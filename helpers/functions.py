@@ -559,8 +559,8 @@ def choose_random_centroids(samples, n_clusters, seed=None):
 
     Returns
     -------
-    tf.Tensor of shape (k, d), float32
-        Rows of ``samples`` at ``k`` distinct random positions.
+    tf.Tensor of shape (k, d), float32 for float32 samples, float64 otherwise
+        Rows of ``samples`` at ``k`` distinct random positions (integers become float64).
 
     Examples
     --------
