@@ -40,28 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
-# The same quiet start-up as helpers._quiet, without its first op (which would fix the devices).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if "xla_cpu_experimental_ynn_fusion_type" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_experimental_ynn_fusion_type=").strip()
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced():
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-with _native_stderr_silenced():
-    import tensorflow as tf
+# The quiet import of helpers._quiet without its first op (which would fix the devices).
+from helpers._tf_import import _native_stderr_silenced, tf  # noqa: E402
 
 __all__ = ["DistributedKMeansResult", "allreduce_bytes", "distributed_kmeans", "logical_cpus", "run_workers"]
 

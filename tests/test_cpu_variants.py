@@ -15,7 +15,7 @@ environment selects one variant; the kernel inherits that environment:
 - ``onednn-off``: TensorFlow's own (Eigen) kernels instead of oneDNN's
   (``TF_ENABLE_ONEDNN_OPTS=0``).
 
-``helpers/_quiet.py`` adds its own flag to ``XLA_FLAGS`` and keeps the one set here, and it
+``helpers/_tf_import.py`` (imported by ``helpers._quiet``) adds its own flag to ``XLA_FLAGS`` and keeps the one set here, and it
 hides the start-up lines that oneDNN-off adds. Capping at AVX2 is a real change only on a
 CPU with AVX-512 (like the developers'); on an AVX2 CPU the ``avx2`` run repeats the
 default one, and oneDNN-off still differs.

@@ -488,7 +488,7 @@ def test_bad_input_names_the_value_and_the_rule(call, error, message):
 
 
 def test_importing_the_helpers_turns_off_xla_ynnpack_fusions():
-    # helpers/_quiet.py: XLA's YNNPACK matrix products crashed XLA's CPU compiler now and then.
+    # helpers/_tf_import.py (imported by helpers._quiet): XLA's YNNPACK matrix products crashed XLA's CPU compiler now and then.
     import os
 
     assert "--xla_cpu_experimental_ynn_fusion_type=" in os.environ["XLA_FLAGS"].split()
