@@ -115,6 +115,12 @@ def nearest_instead(samples, centroids, labels):
     return relocate(samples, centroids, labels, pick=lambda order, n: tf.reverse(order, [0])[:n])
 
 
+def distance_to_nearest_centroid(samples, centroids, labels):
+    """Ranks by the distance to the nearest centroid, not to the sample's own: the same only while labels are nearest."""
+    nearest = tf.reduce_min(tf.reduce_sum((samples[:, None, :] - centroids[None, :, :]) ** 2, axis=2), axis=1)
+    return relocate(samples, centroids, labels, distance=lambda s: nearest)
+
+
 def moves_everyone(samples, centroids, labels):
     moved = relocate(samples, centroids, labels)
     return moved + tf.constant(np.r_[np.ones((3, 2)), np.zeros((moved.shape[0] - 3, 2))], tf.float32)
@@ -138,6 +144,7 @@ def test_q2_placeholder_is_not_attempted():
         (all_to_the_farthest, "both moved to sample"),
         (farthest_from_origin, "the farthest sample is"),
         (nearest_instead, "the farthest sample is"),
+        (distance_to_nearest_centroid, "the farthest sample is"),
         (moves_everyone, "centroid 0 owns samples, so it should stay"),
     ],
 )
