@@ -58,6 +58,8 @@ def _check_number(name, value, *, minimum=None, maximum=None):
 
 def _as_array(name, values):
     """NumPy view of a list, array or tensor; raises TypeError for non-numbers."""
+    if values is None:
+        raise TypeError(f"{name} should be an array of numbers; got None.")
     if isinstance(values, (tf.Tensor, tf.Variable)):
         values = values.numpy()
     try:
@@ -136,17 +138,18 @@ def _check_centroids(centroids, samples, name="centroids"):
     return centroids
 
 
-def _check_labels(nearest_indices, n_samples, n_clusters):
-    labels = _as_array("nearest_indices", nearest_indices)
+def _check_labels(values, n_samples, n_clusters, name="nearest_indices"):
+    """``values`` as int64 cluster indices in [0, n_clusters); errors name the parameter ``name``."""
+    labels = _as_array(name, values)
     if labels.shape != (n_samples,):
         raise ValueError(
-            f"nearest_indices should have shape (n_samples,) = ({n_samples},); got {labels.shape}."
+            f"{name} should have shape (n_samples,) = ({n_samples},); got {labels.shape}."
         )
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
-            raise TypeError("nearest_indices should hold whole numbers (cluster indices); got fractions or NaN.")
+            raise TypeError(f"{name} should hold whole numbers (cluster indices); got fractions or NaN.")
     labels = labels.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= n_clusters):
         bad = labels[(labels < 0) | (labels >= n_clusters)][0]
-        raise ValueError(f"nearest_indices contains {bad}; every index should be in [0, n_clusters={n_clusters}).")
+        raise ValueError(f"{name} contains {bad}; every index should be in [0, n_clusters={n_clusters}).")
     return labels

@@ -750,7 +750,7 @@ def inertia(samples, centroids, labels=None):
     if labels is None:
         labels = _assign_to_nearest(samples, centroids)
     else:
-        labels = tf.constant(_check_labels(labels, samples.shape[0], centroids.shape[0]), tf.int32)
+        labels = tf.constant(_check_labels(labels, samples.shape[0], centroids.shape[0], name="labels"), tf.int32)
     return float(frame.squared(_inertia(samples, centroids, labels).numpy()))
 
 
