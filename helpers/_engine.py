@@ -53,10 +53,11 @@ _EXPONENT_WINDOW = {tf.float32: 30, tf.float64: 200}
 _FAR_CENTROIDS = {tf.float32: 60, tf.float64: 480}
 
 
-def _traced_once_per_dtype(signature):
+def _traced_once_per_dtype(signature, jit_compile=False):
     """A decorator: ``tf.function`` with an input signature of unknown sizes, one per dtype of the
     first argument. A new k, n or d then reuses the graph instead of tracing anew (about a
-    second each here); only XLA's kernel is compiled again for new chunk shapes."""
+    second each here); only XLA's kernel is compiled again for new shapes. With
+    ``jit_compile``, XLA compiles the whole function, once for each shape of its inputs."""
 
     def decorate(function):
         graphs = {}
@@ -65,7 +66,7 @@ def _traced_once_per_dtype(signature):
             key = (args[0].dtype, *sorted(options.items()))
             if key not in graphs:
                 graphs[key] = tf.function(functools.partial(function, **options), input_signature=signature(key[0]),
-                                          autograph=False)
+                                          autograph=False, jit_compile=jit_compile).get_concrete_function()
             return graphs[key](*args)
 
         call.python_function = function
@@ -193,6 +194,10 @@ class Frame:
         array = np.asarray(values, np.float64) * math.ldexp(1.0, self.exponent) + self.shift
         return array.astype(self.dtype.as_numpy_dtype)
 
+    def mean_of(self, stats, n_samples):
+        """The samples' float64 column mean (from ``column_stats``) in the frame."""
+        return (stats[0] / n_samples - self.shift) * self.scale
+
     def squared(self, values):
         """Squared distances (an inertia) in the frame back in the data's squared units."""
         return np.asarray(values, np.float64) * math.ldexp(1.0, 2 * self.exponent)
@@ -239,25 +244,25 @@ def frame_of(name, samples, stats, *others):
 # ------------------------------------------------------------------------- Lloyd
 
 
-def _nearest_in_chunk_plain(chunk, chunk_sq, minus_twice, centroids_sq):
-    """``_nearest_in_chunk`` without XLA, for small data: TensorFlow's own kernels, nothing to
-    compile (XLA's compiling took 0.3 to 1.2 s here, the whole fit on small data a few ms)."""
-    n_clusters = tf.shape(minus_twice)[0]
-    partial = tf.matmul(chunk, minus_twice, transpose_b=True) + centroids_sq
-    labels = tf.argmin(partial, axis=1, output_type=tf.int32)  # the first column on a tie, as _row_minimum
-    nearest = tf.reduce_min(partial, axis=1)
-    inertia = tf.reduce_sum(tf.cast(tf.maximum(chunk_sq + nearest, 0.0), tf.float64))
-    sums = tf.math.unsorted_segment_sum(chunk, labels, n_clusters)
-    counts = tf.math.unsorted_segment_sum(tf.ones_like(nearest), labels, n_clusters)
-    return labels, inertia, sums, counts
+# Small data (``is_small``): the whole fit is one XLA kernel, compiled once for each shape of
+# the data and each padded k (0.2 to 0.5 s here), then a fraction of a millisecond a call.
+# Measured on 2 cores, digits 1797×64, k=10: 0.1 ms per iteration as TensorFlow's graph,
+# 0.012 ms in one XLA kernel; and TensorFlow's fixed cost of a call, 0.4 ms or more, is paid
+# once per fit instead of once per step.
+_SMALL_SAMPLES = 2**18  # n * d below this
+_SMALL_DISTANCES = 2**24  # and n * padded k at most this: the (n, k) distances stay under 64 MiB
 
 
-# Samples (n * d values) from which the XLA chunk kernel pays for its compiling.
-_XLA_FROM = 2**18
+def padded_clusters(n_clusters):
+    """k padded as ``_padding`` pads it, for a Python int: 16 up to 16, else a multiple of 32."""
+    return _CLUSTER_MULTIPLE if n_clusters <= _CLUSTER_MULTIPLE else -(-n_clusters // 32) * 32
 
 
-def uses_xla(samples):
-    return samples.shape[0] * samples.shape[1] >= _XLA_FROM
+def is_small(samples, n_clusters):
+    """Whether ``samples`` (n, d) with k clusters take the small-data path: one XLA kernel
+    for the whole fit, the samples in one piece."""
+    n_samples, n_features = samples.shape
+    return n_samples * n_features < _SMALL_SAMPLES and n_samples * padded_clusters(n_clusters) <= _SMALL_DISTANCES
 
 
 @tf.function(jit_compile=True, autograph=False)
@@ -321,7 +326,7 @@ def _distance_terms(centroids, padding):
     return minus_twice, centroids_sq
 
 
-def _one_pass(samples, samples_sq, centroids, chunk_rows, xla):
+def _one_pass(samples, samples_sq, centroids, chunk_rows):
     """Labels, per-cluster sums and counts, and the inertia (float64) for the given centroids:
     one read of the samples, a chunk at a time."""
     n_clusters = tf.shape(centroids)[0]
@@ -330,7 +335,7 @@ def _one_pass(samples, samples_sq, centroids, chunk_rows, xla):
     n_chunks = _n_chunks(samples, chunk_rows)
 
     def chunk_step(j, sums, counts, total, labels):
-        chunk_labels, chunk_inertia, chunk_sums, chunk_counts = (_nearest_in_chunk if xla else _nearest_in_chunk_plain)(
+        chunk_labels, chunk_inertia, chunk_sums, chunk_counts = _nearest_in_chunk(
             _chunk(samples, j, chunk_rows), _chunk(samples_sq, j, chunk_rows), *terms)
         return j + 1, sums + chunk_sums, counts + chunk_counts, total + chunk_inertia, labels.write(j, chunk_labels)
 
@@ -379,7 +384,7 @@ def _relocate_empty(samples, centroids, labels, sums, counts, chunk_rows):
 @_traced_once_per_dtype(lambda dtype: [
     _spec([None, None], dtype), _spec([None], dtype), _spec([None, None], dtype), _spec([None], tf.int32),
     _spec([], tf.int32), _spec([], tf.int32), _spec([], dtype), _spec([], tf.int32)])
-def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol, chunk_rows, xla=True):
+def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol, chunk_rows):
     """Up to ``n_steps`` Lloyd iterations (numbered from ``first``) from ``centroids``:
     scikit-learn's ``_kmeans_single_lloyd`` in TF2, a block at a time.
 
@@ -396,7 +401,7 @@ def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol
     """
 
     def step(i, centroids, labels_old, done, strict, inertias, history, moves):
-        labels, sums, counts, total = _one_pass(samples, samples_sq, centroids, chunk_rows, xla)
+        labels, sums, counts, total = _one_pass(samples, samples_sq, centroids, chunk_rows)
         sums, counts, moved = _relocate_empty(samples, centroids, labels, sums, counts, chunk_rows)
         updated = tf.where(counts > 0, sums / tf.maximum(counts, 1.0), centroids)
         # The loop needs the shape it started with; for k = 1, broadcasting against counts of
@@ -427,7 +432,7 @@ def _lloyd_block(samples, samples_sq, centroids, labels_old, first, n_steps, tol
 @_traced_once_per_dtype(lambda dtype: [
     _spec([None, None], dtype), _spec([None], dtype), _spec([None, None], dtype), _spec([None], tf.int32),
     _spec([], tf.bool), _spec([], tf.int32)])
-def _final_pass(samples, samples_sq, centroids, labels, labels_hold, chunk_rows, xla=True):
+def _final_pass(samples, samples_sq, centroids, labels, labels_hold, chunk_rows):
     """The labels of the final centroids (``labels`` when ``labels_hold``, else found anew) and
     the inertia from exact differences (float64), a chunk at a time."""
     padding = _padding(tf.shape(centroids)[0])
@@ -439,8 +444,7 @@ def _final_pass(samples, samples_sq, centroids, labels, labels_hold, chunk_rows,
         chunk_labels = tf.cond(
             labels_hold,
             lambda: _chunk(labels, j, chunk_rows),
-            lambda: (_nearest_in_chunk if xla else _nearest_in_chunk_plain)(chunk, _chunk(samples_sq, j, chunk_rows),
-                                                                             *terms)[0],
+            lambda: _nearest_in_chunk(chunk, _chunk(samples_sq, j, chunk_rows), *terms)[0],
         )
         total += tf.cast(tf.reduce_sum(tf.square(chunk - tf.gather(centroids, chunk_labels))), tf.float64)
         return j + 1, total, found.write(j, chunk_labels)
@@ -450,11 +454,160 @@ def _final_pass(samples, samples_sq, centroids, labels, labels_hold, chunk_rows,
     return found.concat(), total
 
 
+def _relocate_in_kernel(samples, centroids, labels, sums, counts, active):
+    """``_relocate_empty`` for the small-data kernel, where shapes are fixed: each empty
+    (active) cluster, in order, takes the next of the samples farthest from their own centroid
+    (a stable descending sort: on a tie the lower index first, as ``tf.math.top_k``). Returns
+    the new sums and counts and, for each of the padded k clusters, the sample it moved to or -1."""
+    empty = (counts == 0) & active
+
+    def relocate():
+        distances = tf.reduce_sum(tf.square(samples - tf.gather(centroids, labels)), axis=1)
+        order = tf.argsort(distances, direction="DESCENDING", stable=True)
+        rank = tf.cumsum(tf.cast(empty, tf.int32)) - 1  # the j-th empty cluster takes the j-th farthest
+        far = tf.gather(order, tf.clip_by_value(rank, 0, tf.shape(samples)[0] - 1))
+        rows = tf.where(empty[:, None], tf.gather(samples, far), tf.zeros([], samples.dtype))
+        taken = tf.cast(empty, counts.dtype)
+        old = tf.gather(labels, far)
+        n_padded = tf.shape(counts)[0]
+        new_sums = tf.where(empty[:, None], rows, sums - tf.math.unsorted_segment_sum(rows, old, n_padded))
+        new_counts = tf.where(empty, tf.ones([], counts.dtype),
+                              counts - tf.math.unsorted_segment_sum(taken, old, n_padded))
+        return new_sums, new_counts, tf.where(empty, far, -1)
+
+    return tf.cond(tf.reduce_any(empty), relocate, lambda: (sums, counts, tf.fill(tf.shape(empty), -1)))
+
+
+def _small_kernel(samples, centroids, labels_old, numbers, tols, block, padded, plusplus):
+    """The small-data fit in one XLA kernel: k-means++ (when ``plusplus``; else ``centroids``
+    is the start), up to ``n_steps`` <= ``block`` Lloyd iterations, then the final labels and
+    the inertia. The same steps as ``_lloyd_block`` and ``_final_pass`` with the samples in one
+    piece and k padded to ``padded`` clusters that are never nearest.
+
+    ``numbers`` holds (k, n_steps, seed); ``tols`` (float64) holds
+    tol, relative to the mean variance of the features as in scikit-learn, and the squared
+    length of the samples' mean. TensorFlow's fixed cost of a call grows with each input and
+    output (about 15 and 10 microseconds here), hence the packing. Returns the results
+    as three tensors (each output costs time): the whole numbers (iterations run, converged,
+    strictly; the labels of the last assignment; the final labels; for each iteration and
+    cluster, the sample it moved to or -1), the inertia of each iteration and then of the
+    final labels, and the start and the centroids after each iteration.
+    """
+    n_clusters, n_steps, seed = numbers[0], numbers[1], numbers[2]
+    active = tf.range(padded) < n_clusters
+    samples_sq = tf.reduce_sum(tf.square(samples), axis=1)
+    # scikit-learn's np.mean(np.var(X, axis=0)): the mean squared length less that of the mean
+    # (``tols[1]``, from the float64 column sums), over d; in float64.
+    mean_square = tf.reduce_mean(tf.cast(samples_sq, tf.float64))
+    variance = tf.maximum(mean_square - tols[1], 0.0) / tf.cast(tf.shape(samples)[1], tf.float64)
+    tol = tf.cast(tols[0] * variance, samples.dtype)
+    if plusplus:
+        chosen = _plusplus_in_kernel(samples, samples_sq, n_clusters, seed, padded)
+        centroids = tf.where(active[:, None], tf.gather(samples, chosen), tf.zeros([], samples.dtype))
+
+    def distances(centroids):  # as _nearest_in_chunk: (n, padded k), ||x||² left out
+        centroids_sq = tf.where(active, tf.reduce_sum(tf.square(centroids), axis=1), tf.constant(np.inf, samples.dtype))
+        return tf.matmul(samples, -2.0 * centroids, transpose_b=True) + centroids_sq
+
+    def nearest(centroids):
+        # _nearest_in_chunk's maths, with tf.argmin (the same first column on a tie) for its row
+        # minimum: _row_minimum pays off for large data only, and costs compile time.
+        partial = distances(centroids)
+        labels = tf.argmin(partial, axis=1, output_type=tf.int32)
+        total = tf.reduce_sum(tf.cast(tf.maximum(samples_sq + tf.reduce_min(partial, axis=1), 0.0), tf.float64))
+        sums = tf.math.unsorted_segment_sum(samples, labels, padded)
+        counts = tf.math.unsorted_segment_sum(tf.ones_like(samples_sq), labels, padded)
+        return labels, total, sums, counts
+
+    def step(i, centroids, labels_old, done, strict, inertias, history, moves):
+        labels, total, sums, counts = nearest(centroids)
+        sums, counts, moved = _relocate_in_kernel(samples, centroids, labels, sums, counts, active)
+        updated = tf.where(counts[:, None] > 0, sums / tf.maximum(counts, 1.0)[:, None], centroids)
+        strict = tf.reduce_all(tf.equal(labels, labels_old))
+        done = strict | (tf.reduce_sum(tf.square(updated - centroids)) <= tol)
+        return (i + 1, updated, labels, done, strict, inertias.write(i, total), history.write(i + 1, updated),
+                moves.write(i, moved))
+
+    state = (0, centroids, labels_old, False, False, tf.TensorArray(tf.float64, size=block + 1),
+             tf.TensorArray(samples.dtype, size=block + 1).write(0, centroids), tf.TensorArray(tf.int32, size=block))
+    n_done, centroids, labels, done, strict, inertias, history, moves = tf.while_loop(
+        lambda i, _c, _l, done, *rest: (i < n_steps) & ~done, step, state)
+    # After a strict convergence the last labels hold (``lloyd``).
+    final = tf.cond(strict, lambda: labels, lambda: tf.argmin(distances(centroids), axis=1, output_type=tf.int32))
+    total = tf.reduce_sum(tf.cast(tf.reduce_sum(tf.square(samples - tf.gather(centroids, final)), axis=1), tf.float64))
+    status = tf.stack([n_done, tf.cast(done, tf.int32), tf.cast(strict, tf.int32)])
+    whole_numbers = tf.concat([status, labels, final, tf.reshape(moves.stack(), [-1])], axis=0)
+    return whole_numbers, inertias.write(block, total).stack(), history.stack()
+
+
+def _small_signature(dtype):
+    return [_spec([None, None], dtype), _spec([None, None], dtype), _spec([None], tf.int32), _spec([3], tf.int32),
+            _spec([2], tf.float64)]
+
+
+_small_fit = _traced_once_per_dtype(_small_signature, jit_compile=True)(_small_kernel)
+
+
+def _small_block(n_samples, n_features, padded):
+    """Iterations per call on small data, a power of two: 64, fewer when a history of 64
+    iterations (64 x padded k x d) would pass 16 MiB or an iteration is long."""
+    block = 64
+    while block > 1 and (block * padded * n_features > 2**22 or block * n_samples * padded * n_features > 2**31):
+        block //= 2
+    return block
+
+
+_NO_LABELS = {}  # n -> a tensor of n times -1: the labels before the first iteration
+
+
+def lloyd_small(samples, centroids, n_clusters, *, seed, max_iter, tol, mean):
+    """``lloyd`` (and k-means++ before it, when ``centroids`` is None, with ``seed``) for data
+    that ``is_small``, with ``tol`` relative to the features' mean variance (``mean``: the
+    samples' float64 column mean, in the frame): one XLA kernel a call, each call up to
+    ``_small_block`` iterations, so Ctrl-C still gets a chance between calls."""
+    n_samples, n_features = samples.shape
+    padded = padded_clusters(n_clusters)
+    block = _small_block(n_samples, n_features, padded)
+    plusplus = centroids is None
+    # With k-means++ the kernel ignores the centroids given: the samples serve, with no new tensor.
+    centroids = samples if plusplus else tf.pad(centroids, [[0, padded - n_clusters], [0, 0]])
+    tols = tf.constant([tol, float(np.sum(np.square(mean)))], tf.float64)
+    if n_samples not in _NO_LABELS:
+        _NO_LABELS.clear()
+        _NO_LABELS[n_samples] = tf.fill([n_samples], -1)
+    labels = _NO_LABELS[n_samples]
+    inertias, history, moves = [], [], []
+    n_iter = 0
+    while True:
+        n_steps = min(block, max_iter - n_iter)
+        numbers = tf.constant([n_clusters, n_steps, seed or 0], tf.int32)
+        whole_numbers, block_inertias, block_history = _small_fit(
+            samples, centroids, labels, numbers, tols, block=block, padded=padded, plusplus=plusplus)
+        whole_numbers, block_inertias, block_history = (whole_numbers.numpy(), block_inertias.numpy(),
+                                                        block_history.numpy())
+        n_done, done = whole_numbers[:2].tolist()
+        last, final = whole_numbers[3 : 3 + n_samples], whole_numbers[3 + n_samples : 3 + 2 * n_samples]
+        block_moves = whole_numbers[3 + 2 * n_samples :].reshape(block, padded)[:n_done, :n_clusters]
+        inertias.append(block_inertias[:n_done])
+        history.append(block_history[int(n_iter > 0) : n_done + 1, :n_clusters])
+        if block_moves.max(initial=-1) >= 0:
+            steps, clusters = np.nonzero(block_moves >= 0)
+            moves.append(np.stack([steps + n_iter + 1, clusters, block_moves[steps, clusters]], axis=1))
+        n_iter += n_done
+        if done or n_iter >= max_iter:
+            break
+        plusplus = False
+        centroids, labels = tf.constant(block_history[n_done]), tf.constant(last)
+    return LloydRun(block_history[n_done, :n_clusters], final, float(block_inertias[block]), n_iter, bool(done),
+                    np.concatenate(inertias), np.concatenate(history),
+                    np.concatenate(moves).astype(np.int32) if moves else np.zeros((0, 3), np.int32))
+
+
 @dataclass
 class LloydRun:
     """One Lloyd run, in the frame: tensors and NumPy arrays as ``lloyd`` returns them."""
 
-    centroids: tf.Tensor
+    centroids: tf.Tensor | np.ndarray
     labels: np.ndarray
     inertia: float
     n_iter: int
@@ -492,7 +645,7 @@ def lloyd(samples, samples_sq, centroids, *, max_iter, tol):
         began = time.perf_counter()
         centroids, labels, n_done, done, strict, block_inertias, block_history, block_moves = _lloyd_block(
             samples, samples_sq, centroids, labels, tf.constant(n_iter + 1), tf.constant(min(block, max_iter - n_iter)),
-            tol, chunk_rows, xla=uses_xla(samples))
+            tol, chunk_rows)
         n_done, done, strict = int(n_done), bool(done), bool(strict)
         block = _next_block(block, time.perf_counter() - began, n_done)
         n_iter += n_done
@@ -501,8 +654,7 @@ def lloyd(samples, samples_sq, centroids, *, max_iter, tol):
         moves.append(block_moves.numpy())
     # After a strict convergence the last labels hold: the centroids, means of the same labels
     # as the iteration before, did not move. scikit-learn skips the search then, too.
-    labels, total = _final_pass(samples, samples_sq, centroids, labels, tf.constant(strict), chunk_rows,
-                                xla=uses_xla(samples))
+    labels, total = _final_pass(samples, samples_sq, centroids, labels, tf.constant(strict), chunk_rows)
     return LloydRun(centroids, labels.numpy(), float(total), n_iter, done, np.concatenate(inertias),
                     np.concatenate(history), np.concatenate(moves))
 
@@ -510,43 +662,112 @@ def lloyd(samples, samples_sq, centroids, *, max_iter, tol):
 # ------------------------------------------------------------------------ k-means++
 
 
-@_traced_once_per_dtype(lambda dtype: [
-    _spec([None, None], dtype), _spec([None], dtype), _spec([None], dtype), _spec([None], tf.int32),
-    _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32)])
-def _kmeans_plusplus_block(samples, samples_sq, closest, chosen, first, last, n_trials, seed):
-    """Centres ``first`` to ``last - 1`` of greedy k-means++, as scikit-learn's ``_kmeans_plusplus``.
+def uniform_draws(seed, centre, n_draws):
+    """``n_draws`` uniform float64 numbers in [0, 1) for centre ``centre`` of k-means++: the top
+    53 bits of the stateless generator's raw 64-bit numbers, seeded with (seed, centre).
 
-    ``closest`` holds each sample's squared distance to its nearest centre chosen so far and
-    ``chosen`` the sample index of each centre (k,). Each new centre is the best of
-    ``n_trials`` candidates drawn with probability proportional to ``closest`` (a float64
-    cumulative sum searched with uniform draws from the stateless generator, seeded with
-    (seed, centre)): the one that leaves the smallest total of ``closest``.
-    """
+    Made from raw bits because TensorFlow's float64 ``stateless_uniform`` gives other numbers
+    inside an XLA kernel than outside it (the raw bits agree), and the first draws of a longer
+    request are the draws of a shorter one."""
+    bits = tf.random.stateless_uniform([n_draws], seed=tf.stack([seed, centre]), minval=None, maxval=None,
+                                       dtype=tf.uint64)
+    return tf.cast(tf.bitwise.right_shift(bits, tf.constant(11, tf.uint64)), tf.float64) * 2.0**-53
+
+
+def first_centre(seed, n_samples):
+    """The first k-means++ centre: a uniformly random sample index (the same in and out of XLA)."""
+    return tf.random.stateless_uniform((), seed=tf.stack([seed, 0]), maxval=n_samples, dtype=tf.int32)
+
+
+def _plusplus_step(samples, samples_sq, seed, n_trials, n_draws, search):
+    """One centre of greedy k-means++, as scikit-learn's ``_kmeans_plusplus``: ``n_draws``
+    candidates drawn with probability proportional to ``closest`` (each sample's squared
+    distance to its nearest centre so far, by a float64 cumulative sum searched with
+    ``uniform_draws``); of the first ``n_trials`` the one that leaves the smallest total of
+    ``closest`` wins (later draws, which only an XLA kernel of fixed shapes makes, never do)."""
     n_samples = tf.shape(samples)[0]
 
     def body(c, closest, chosen):
         cumulative = tf.cumsum(tf.cast(closest, tf.float64))
-        draws = tf.random.stateless_uniform([n_trials], seed=tf.stack([seed, c]), dtype=tf.float64) * cumulative[-1]
-        candidates = tf.minimum(tf.searchsorted(cumulative, draws, out_type=tf.int32), n_samples - 1)
-        cross = tf.matmul(samples, tf.gather(samples, candidates), transpose_b=True)  # (n, trials)
+        draws = uniform_draws(seed, c, n_draws) * cumulative[-1]
+        candidates = tf.minimum(search(cumulative, draws), n_samples - 1)
+        cross = tf.matmul(samples, tf.gather(samples, candidates), transpose_b=True)  # (n, draws)
         to_candidates = tf.maximum(samples_sq[:, None] - 2.0 * cross + tf.gather(samples_sq, candidates), 0.0)
         new_closest = tf.minimum(closest[:, None], to_candidates)
-        best = tf.argmin(tf.reduce_sum(tf.cast(new_closest, tf.float64), axis=0), output_type=tf.int32)
-        chosen = tf.tensor_scatter_nd_update(chosen, [[c]], candidates[best][None])
-        return c + 1, new_closest[:, best], chosen
+        totals = tf.reduce_sum(tf.cast(new_closest, tf.float64), axis=0)
+        totals = tf.where(tf.range(n_draws) < n_trials, totals, np.inf)
+        best = tf.argmin(totals, output_type=tf.int32)
+        # tf.gather, not [best]: XLA compiles a slice at a computed index once for every value
+        chosen = tf.tensor_scatter_nd_update(chosen, [[c]], tf.gather(candidates, best)[None])
+        return c + 1, tf.gather(new_closest, best, axis=1), chosen
 
+    return body
+
+
+def _sorted_search(cumulative, draws):
+    return tf.searchsorted(cumulative, draws, out_type=tf.int32)  # the first index where cumulative >= draw
+
+
+def _counted_search(cumulative, draws):
+    """``_sorted_search`` by counting (XLA has no searchsorted): the values below each draw."""
+    return tf.reduce_sum(tf.cast(cumulative[None, :] < draws[:, None], tf.int32), axis=1)
+
+
+@_traced_once_per_dtype(lambda dtype: [
+    _spec([None, None], dtype), _spec([None], dtype), _spec([None], dtype), _spec([None], tf.int32),
+    _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32)])
+def _kmeans_plusplus_block(samples, samples_sq, closest, chosen, first, last, n_trials, seed):
+    """Centres ``first`` to ``last - 1`` of greedy k-means++ (``_plusplus_step``) on large data.
+
+    ``closest`` holds each sample's squared distance to its nearest centre chosen so far and
+    ``chosen`` the sample index of each centre (k,).
+    """
+    body = _plusplus_step(samples, samples_sq, seed, n_trials, n_trials, _sorted_search)
     _, closest, chosen = tf.while_loop(lambda c, *_: c < last, body, (first, closest, chosen))
     return closest, chosen
+
+
+def _plusplus_in_kernel(samples, samples_sq, n_clusters, seed, padded):
+    """All ``n_clusters`` centres of greedy k-means++ inside an XLA kernel: sample indices,
+    (``padded``,), the first ``n_clusters`` of them chosen. A trial count fixed by ``padded``
+    keeps one kernel for every k up to it."""
+    n_draws = _n_trials(padded)
+    first = first_centre(seed, tf.shape(samples)[0])
+    closest = tf.maximum(samples_sq - 2.0 * tf.linalg.matvec(samples, tf.gather(samples, first))
+                         + tf.gather(samples_sq, first), 0.0)
+    chosen = tf.tensor_scatter_nd_update(tf.zeros([padded], tf.int32), [[0]], first[None])
+    body = _plusplus_step(samples, samples_sq, seed, _n_trials_of(n_clusters), n_draws, _counted_search)
+    return tf.while_loop(lambda c, *_: c < n_clusters, body, (1, closest, chosen))[2]
+
+
+def _n_trials(n_clusters):
+    """scikit-learn's candidates per k-means++ centre, ``2 + int(ln k)``, for a Python int k."""
+    return 2 + int(math.log(n_clusters))
+
+
+def _n_trials_of(n_clusters):
+    """``_n_trials`` of a k held in a tensor."""
+    return 2 + tf.cast(tf.math.log(tf.cast(n_clusters, tf.float64)), tf.int32)
+
+
+@_traced_once_per_dtype(lambda dtype: [_spec([None, None], dtype), _spec([None], dtype), _spec([], tf.int32),
+                                       _spec([], tf.int32)], jit_compile=True)
+def _kmeans_plusplus_small(samples, samples_sq, n_clusters, seed, padded=16):
+    return _plusplus_in_kernel(samples, samples_sq, n_clusters, seed, padded)
 
 
 def kmeans_plusplus_indices(samples, samples_sq, n_clusters, seed):
     """Sample indices (k,) of greedy k-means++ centres in the frame'd ``samples``, with
     ``2 + int(ln k)`` candidates per centre (scikit-learn's rule); the first centre is a
-    uniformly random sample. Runs in compiled blocks of about ``_BLOCK_SECONDS`` each."""
+    uniformly random sample. Small data: one XLA kernel (``is_small``). Large data: compiled
+    blocks of about ``_BLOCK_SECONDS`` each."""
     n_samples = samples.shape[0]
-    n_trials = tf.constant(2 + int(math.log(n_clusters)))
     seed = tf.constant(seed, tf.int32)
-    first = tf.random.stateless_uniform((), seed=tf.stack([seed, 0]), maxval=n_samples, dtype=tf.int32)
+    if is_small(samples, n_clusters):
+        return _kmeans_plusplus_small(samples, samples_sq, tf.constant(n_clusters), seed,
+                                      padded=padded_clusters(n_clusters))[:n_clusters]
+    n_trials = tf.constant(_n_trials(n_clusters))
+    first = first_centre(seed, n_samples)
     chosen = tf.tensor_scatter_nd_update(tf.zeros([n_clusters], tf.int32), [[0]], first[None])
     row = samples[first]
     closest = tf.maximum(samples_sq - 2.0 * tf.linalg.matvec(samples, row) + samples_sq[first], 0.0)

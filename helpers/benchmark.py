@@ -256,7 +256,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="only the two small data sets")
     parser.add_argument("--repeat", type=int, default=3, help="timed fits per process (best is kept)")
     parser.add_argument("--processes", type=int, default=2, help="fresh processes per method (best is kept)")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds of the default fits (the median is kept)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="seeds of the default fits (the median is kept); default 15 for the small data sets "
+                             "(a fit takes milliseconds and its iterations vary with the start), 3 for the large ones")
     parser.add_argument("--child", nargs=2, metavar=("DATASET", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -295,7 +297,8 @@ def main(argv=None):
             flush=True,
         )
     print(f"\n**Default fit, end to end**: `kmeans(X, k, seed=s)` against `KMeans(k, random_state=s).fit(X)`, "
-          f"median over seeds 0..{args.seeds - 1} from the second call on (best of {args.processes} processes); "
+          f"median over seeds {seed_range(args.seeds, names)} from the second call on (best of {args.processes} "
+          "processes); "
           "the first call of a fresh process (tracing, XLA's compiling) apart\n")
     print("| data | scikit-learn, ms | kmeans (TF), ms | TF / sklearn | inertia sklearn | inertia TF | TF / sklearn "
           "inertia | iterations sklearn, TF | first call: sklearn, TF |")
@@ -304,7 +307,7 @@ def main(argv=None):
         runs = {"sklearn-default": [], "tf-default": []}
         for _ in range(args.processes):
             for method, results in runs.items():
-                results.append(run_child(name, method, args.seeds))
+                results.append(run_child(name, method, seeds_for(args.seeds, name)))
         sk, ours = (best_of(results) for results in runs.values())
         print(
             f"| {name} | {sk['ms']:.1f} | {ours['ms']:.1f} | {ours['ms'] / sk['ms']:.3g}× | {sk['inertia']:.6g} "
@@ -313,6 +316,18 @@ def main(argv=None):
             flush=True,
         )
     print_minibatch(args.quick)
+
+
+def seeds_for(seeds, name):
+    """Seeds of the default fits on data set ``name``: ``seeds`` when given."""
+    return seeds or (15 if name in QUICK else 3)
+
+
+def seed_range(seeds, names):
+    ranges = {f"0..{seeds_for(seeds, name) - 1}": name in QUICK for name in names}
+    if len(ranges) == 1:
+        return next(iter(ranges))
+    return ", ".join(f"{r} ({'small' if small else 'large'} sets)" for r, small in ranges.items())
 
 
 def print_minibatch(quick):

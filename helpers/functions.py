@@ -887,8 +887,10 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
 
     frame = _engine.frame_of("samples", samples, stats, *([] if start is None else [start]))
     work = frame.samples_into(samples)
-    work_sq = _engine._squared_lengths(work)
-    scaled_tol = tol * _mean_feature_variance(work_sq, frame, stats) if tol > 0 else 0.0
+    small = _engine.is_small(work, n_clusters)  # then the whole fit is one compiled kernel
+    if not small:
+        work_sq = _engine._squared_lengths(work)
+        scaled_tol = tol * _mean_feature_variance(work_sq, frame, stats) if tol > 0 else 0.0
     run_seeds = np.random.default_rng(seed).integers(0, _MAX_SEED, size=n_init)
     best = None
     for run_seed in run_seeds:
@@ -896,9 +898,15 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
             centroids = frame.into(start)
         elif init == "random":  # init is a str here
             centroids = _choose_random_centroids(work, n_clusters, int(run_seed))
+        elif small:
+            centroids = None  # k-means++ inside the kernel
         else:
             centroids = tf.gather(work, _engine.kmeans_plusplus_indices(work, work_sq, n_clusters, int(run_seed)))
-        run = _engine.lloyd(work, work_sq, centroids, max_iter=max_iter, tol=scaled_tol)
+        if small:
+            run = _engine.lloyd_small(work, centroids, n_clusters, seed=int(run_seed), max_iter=max_iter, tol=tol,
+                                      mean=frame.mean_of(stats, n_samples))
+        else:
+            run = _engine.lloyd(work, work_sq, centroids, max_iter=max_iter, tol=scaled_tol)
         if best is None or run.inertia < best.inertia:
             best = run
     _warn_about_clusters(best, samples, n_clusters, max_iter)
@@ -917,7 +925,7 @@ def _mean_feature_variance(work_sq, frame, stats):
     """scikit-learn's ``np.mean(np.var(X, axis=0))``, in the frame, in float64: the mean squared
     distance from the shift less the squared distance of the mean from it, over d."""
     n_samples, n_features = len(work_sq), len(stats[0])
-    mean_in_frame = (stats[0] / n_samples - frame.shift) * frame.scale
+    mean_in_frame = frame.mean_of(stats, n_samples)
     mean_square = float(tf.reduce_sum(tf.cast(work_sq, tf.float64))) / n_samples
     return max(mean_square - float(np.sum(np.square(mean_in_frame))), 0.0) / n_features
 
@@ -934,7 +942,8 @@ def _warn_about_clusters(run, samples, n_clusters, max_iter):
             EmptyClusterWarning,
             stacklevel=3,
         )
-    n_found = len(np.unique(run.labels))
+    owned = np.bincount(run.labels, minlength=n_clusters) > 0
+    n_found = int(owned.sum())
     if n_found == n_clusters:
         return
     n_distinct = len(np.unique(samples.numpy(), axis=0))
@@ -946,7 +955,7 @@ def _warn_about_clusters(run, samples, n_clusters, max_iter):
             stacklevel=3,
         )
     else:
-        idle = sorted(set(range(n_clusters)) - set(np.unique(run.labels).tolist()))
+        idle = np.flatnonzero(~owned).tolist()
         stop = "converged by tol" if run.converged else f"stopped at max_iter={max_iter}"
         warnings.warn(
             f"cluster(s) {idle[:10]}{' ...' if len(idle) > 10 else ''} own no sample in the final labels: "

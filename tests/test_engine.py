@@ -73,52 +73,78 @@ def test_max_iter_has_a_sane_maximum():
 
 
 class CountingBlocks:
-    """Wraps _engine._lloyd_block: counts calls, and raises KeyboardInterrupt (as Ctrl-C does
-    between two calls) on call ``interrupt_on``."""
+    """Wraps a compiled block of the engine (``_lloyd_block`` or ``_small_fit``): counts calls,
+    records the iterations asked of each, and raises KeyboardInterrupt (as Ctrl-C does between
+    two calls) on call ``interrupt_on``."""
 
-    def __init__(self, interrupt_on=None):
-        self.inner, self.calls, self.steps, self.interrupt_on = _engine._lloyd_block, 0, [], interrupt_on
+    def __init__(self, name, interrupt_on=None):
+        self.inner, self.calls, self.steps, self.interrupt_on = getattr(_engine, name), 0, [], interrupt_on
+        self.name = name
 
     def __call__(self, *args, **options):
         self.calls += 1
         if self.calls == self.interrupt_on:
             raise KeyboardInterrupt
-        self.steps.append(int(args[5]))
+        self.steps.append(int(args[5]) if self.name == "_lloyd_block" else int(args[3][1]))
         return self.inner(*args, **options)
 
 
-def test_a_fit_runs_in_blocks_sized_by_their_time_and_ctrl_c_stops_it(monkeypatch):
+@pytest.mark.parametrize("n_samples, path", [(3000, "_small_fit"), (40_000, "_lloyd_block")])
+def test_a_fit_runs_in_blocks_and_ctrl_c_stops_it(monkeypatch, n_samples, path):
     rng = np.random.default_rng(6)
-    samples = rng.random((3000, 8)).astype(np.float32)  # uniform: Lloyd keeps moving for a while
+    samples = rng.random((n_samples, 8)).astype(np.float32)  # uniform: Lloyd keeps moving for a while
     init = samples[:20].astype(np.float64)
+    assert _engine.is_small(tf.constant(samples), 20) == (path == "_small_fit")
     whole = kmeans(samples, 20, init=init, tol=0, max_iter=30)
-    # With a block budget of 0 s every block after the first is one iteration: one call each.
-    blocks = CountingBlocks()
-    monkeypatch.setattr(_engine, "_lloyd_block", blocks)
+    assert whole.n_iter == 30  # still moving: every block below runs in full
+    # Blocks of one iteration: one call each. Large data: a block budget of 0 s; small data:
+    # one iteration per kernel call.
+    blocks = CountingBlocks(path)
+    monkeypatch.setattr(_engine, path, blocks)
     monkeypatch.setattr(_engine, "_BLOCK_SECONDS", 0.0)
     monkeypatch.setattr(_engine, "_first_block", lambda *shape: 1)
+    monkeypatch.setattr(_engine, "_small_block", lambda *shape: 1)
     stepwise = kmeans(samples, 20, init=init, tol=0, max_iter=30)
     assert blocks.steps == [1] * stepwise.n_iter and blocks.calls == stepwise.n_iter
     # Blocks change nothing in the result.
     np.testing.assert_array_equal(stepwise.labels, whole.labels)
     np.testing.assert_array_equal(stepwise.centroid_history, whole.centroid_history)
+    np.testing.assert_array_equal(stepwise.inertia_history, whole.inertia_history)
     assert stepwise.n_iter == whole.n_iter and stepwise.inertia == whole.inertia
     # Ctrl-C between two blocks reaches the caller.
-    monkeypatch.setattr(_engine, "_lloyd_block", CountingBlocks(interrupt_on=3))
+    monkeypatch.setattr(_engine, path, CountingBlocks(path, interrupt_on=3))
     with pytest.raises(KeyboardInterrupt):
         kmeans(samples, 20, init=init, tol=0, max_iter=30)
 
 
+def test_small_data_blocks_carry_the_labels_over(monkeypatch):
+    # A fit that converges strictly (no label changes) in its 7th iteration, in blocks of 2
+    # iterations: the labels compared across a block boundary are the ones carried over.
+    rng = np.random.default_rng(3)
+    samples = np.concatenate([rng.normal(size=(300, 2)) + [6 * i, 0] for i in range(4)])
+    whole = kmeans(samples, 4, seed=1, tol=0)
+    assert 3 <= whole.n_iter < 64 and whole.converged
+    monkeypatch.setattr(_engine, "_small_block", lambda *shape: 2)
+    in_blocks = kmeans(samples, 4, seed=1, tol=0)
+    assert in_blocks.n_iter == whole.n_iter and in_blocks.converged
+    np.testing.assert_array_equal(in_blocks.labels, whole.labels)
+    np.testing.assert_array_equal(in_blocks.centroid_history, whole.centroid_history)
+
+
 def test_kmeans_plusplus_blocks_give_the_same_centres(monkeypatch):
     rng = np.random.default_rng(12)
-    samples = rng.normal(size=(400, 3))
+    samples = rng.normal(size=(90_000, 3))  # large: compiled blocks of centres, not one kernel
+    assert not _engine.is_small(tf.constant(samples), 9)
     whole = kmeans_plusplus(samples, 9, seed=5).numpy()
     monkeypatch.setattr(_engine, "_BLOCK_SECONDS", 0.0)
     np.testing.assert_array_equal(kmeans_plusplus(samples, 9, seed=5).numpy(), whole)
 
 
-def test_compiled_kmeans_plusplus_follows_a_numpy_greedy_kmeans_plusplus():
-    # The same draws (the stateless generator's), the same greedy choice, in float64 NumPy.
+@pytest.mark.parametrize("small", [True, False], ids=["one XLA kernel", "blocks"])
+def test_compiled_kmeans_plusplus_follows_a_numpy_greedy_kmeans_plusplus(monkeypatch, small):
+    # The same draws (the stateless generator's), the same greedy choice, in float64 NumPy;
+    # both ways of running it (small data: one XLA kernel; large data: graph blocks).
+    monkeypatch.setattr(_engine, "is_small", lambda *args: small)
     rng = np.random.default_rng(13)
     samples = rng.normal(size=(300, 2)) + 1e4
     k, seed = 6, 42
@@ -131,7 +157,7 @@ def test_compiled_kmeans_plusplus_follows_a_numpy_greedy_kmeans_plusplus():
     trials = 2 + int(np.log(k))
     for c in range(1, k):
         cumulative = np.cumsum(closest)
-        draws = tf.random.stateless_uniform([trials], seed=[seed, c], dtype=tf.float64).numpy() * cumulative[-1]
+        draws = _engine.uniform_draws(tf.constant(seed), tf.constant(c), trials).numpy() * cumulative[-1]
         candidates = np.minimum(np.searchsorted(cumulative, draws), len(x) - 1)
         new = np.minimum(closest[:, None], np.square(x[:, None, :] - x[candidates][None]).sum(axis=2))
         best = int(np.argmin(new.sum(axis=0)))
