@@ -56,6 +56,36 @@ def test_q1_rejects_wrong_answers(wrong, message):
     assert message in result.message
 
 
+def test_q1_slow_case_still_moves_at_ten():
+    # 9, 10 and 11 iterations must be told apart by the checker's own tolerance, or "expected 10" means nothing.
+    samples, start = ex._slow_case()
+    trajectory, settled = ex._trajectory(samples, start)
+    assert settled is not None and settled > 11, settled
+    for before, after in ((9, 10), (10, 11), (11, 12)):
+        assert not np.allclose(trajectory[before], trajectory[after], atol=1e-4), (before, after)
+    for n in range(settled + 1, settled + 4):  # past `settled`, more iterations change nothing at all
+        assert np.array_equal(ex._trajectory(samples, start, at_most=n)[0][-1], trajectory[settled])
+
+
+@pytest.mark.parametrize("n", [20, 13, 50])
+def test_q1_loop_past_the_fixed_point_is_told_the_truth(n):
+    # A 20-iteration loop ends where the centroids stopped moving; "after 12 iterations" would be false.
+    samples, start = ex._slow_case()
+    _, settled = ex._trajectory(samples, start)
+    result = ex.q1.evaluate(iterations(n))
+    assert result.outcome is Outcome.WRONG
+    assert f"after {settled} or more iterations: from iteration {settled} on they no longer move" in result.message
+    assert "expected exactly 10" in result.message
+    assert f"after {settled} iterations;" not in result.message
+
+
+@pytest.mark.parametrize("n", [9, 11])
+def test_q1_loop_one_off_names_its_count(n):
+    result = ex.q1.evaluate(iterations(n))
+    assert result.outcome is Outcome.WRONG
+    assert result.message.startswith(f"these are the centroids after {n} iterations; expected 10."), result.message
+
+
 def by_hand_numpy(samples, initial_centroids):  # right: NumPy Lloyd steps, empty cluster kept in place
     x, c = np.asarray(samples, np.float64), np.array(initial_centroids, np.float64)
     for _ in range(10):
