@@ -220,3 +220,9 @@ def test_q1_prints_centroids_without_float32_noise():
     assert result.outcome is Outcome.WRONG
     numbers = result.message.split("is at ")[1]
     assert "9999" not in numbers and "0000" not in numbers, result.message
+
+
+def test_q2_a_huge_string_answer_is_shortened_in_the_message():
+    result = ex.q2.evaluate(lambda old, new, tol: "x" * 100_000)
+    assert result.outcome is Outcome.WRONG
+    assert len(result.message) < 500 and "(str); expected True or False" in result.message, result.message
