@@ -197,6 +197,7 @@ def test_a_notebook_without_code_is_not_run_and_says_so(tmp_path, monkeypatch):
     turned = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(cell.source) for cell in lesson.cells])
     turned.cells.append(nbformat.v4.new_code_cell("  \n"))
     _write(tmp_path / "r" / "sam" / "l.ipynb", nbformat.writes(turned))
+    _write(tmp_path / "r" / "kim" / "01_generating_samples.ipynb", '{"cells": [null]}')  # no cell at all
 
     def no_kernel(*args, **kwargs):
         raise AssertionError("a notebook without code was run")
@@ -214,6 +215,8 @@ def test_a_notebook_without_code_is_not_run_and_says_so(tmp_path, monkeypatch):
                           "cell(s), so the checks of lesson 01 were not run (check lines found as text: exercise 1 "
                           "in markdown cell "), sam
     assert sam.endswith("were its code cells turned into markdown?)") and rows["sam"].flags == []
+    assert rows["kim"].notes == ["cell 1 is null, not a cell: skipped",
+                                 "no code to run: the notebook holds no cell, so the checks of lesson 01 were not run"]
     report = (tmp_path / "out" / "grades.md").read_text()
     assert f"| fay | fay/notes.ipynb | 01 | not graded | not graded |  |  | {reason} |" in report
     assert "the name ex was not" not in report
