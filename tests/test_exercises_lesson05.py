@@ -86,6 +86,34 @@ def test_q1_loop_one_off_names_its_count(n):
     assert result.message.startswith(f"these are the centroids after {n} iterations; expected 10."), result.message
 
 
+def segment_mean_update(samples, initial_centroids):  # wrong: unsorted_segment_mean gives the empty cluster 0
+    centroids, k = initial_centroids, initial_centroids.shape[0]
+    for _ in range(10):
+        centroids = tf.math.unsorted_segment_mean(samples, assign_to_nearest(samples, centroids), k)
+    return centroids
+
+
+def test_q1_says_why_an_empty_cluster_sent_to_the_origin_is_wrong():
+    # No NaN here, so the NaN advice cannot speak: the check must say that the empty centroid should have stayed.
+    result = ex.q1.evaluate(segment_mean_update)
+    assert result.outcome is Outcome.WRONG
+    assert result.message.startswith("centroid 3 owns no sample from the first iteration on, so it should stay at "
+                                     "[500, 500]; yours moved to"), result.message
+    assert "gives an empty cluster 0, as tf.math.unsorted_segment_mean and divide_no_nan do, and it took samples " \
+           "there." in result.message
+    assert "keep its previous centroid (pass previous_centroids to update_centroids)" in result.message
+
+
+def test_q1_an_empty_centroid_moved_elsewhere_is_named_without_the_origin_story():
+    def moved_far(samples, initial_centroids):
+        return tf.tensor_scatter_nd_update(iterations(10)(samples, initial_centroids), [[3]], [[400.0, 400.0]])
+
+    result = ex.q1.evaluate(moved_far)
+    assert result.outcome is Outcome.WRONG
+    assert "centroid 3 owns no sample from the first iteration on" in result.message
+    assert "unsorted_segment_mean" not in result.message, result.message
+
+
 def by_hand_numpy(samples, initial_centroids):  # right: NumPy Lloyd steps, empty cluster kept in place
     x, c = np.asarray(samples, np.float64), np.array(initial_centroids, np.float64)
     for _ in range(10):

@@ -34,6 +34,17 @@ def _trajectory(samples, centroids, at_most=50):
     return trajectory, None
 
 
+def _empty_to_origin(samples, centroids, n):
+    """n iterations whose update gives an empty cluster 0, as tf.math.unsorted_segment_mean and divide_no_nan do."""
+    k = centroids.shape[0]
+    for _ in range(n):
+        labels = _assign_to_nearest(samples, centroids)
+        sums = tf.math.unsorted_segment_sum(samples, labels, k)
+        counts = tf.math.unsorted_segment_sum(tf.ones_like(samples[:, :1]), labels, k)
+        centroids = tf.math.divide_no_nan(sums, counts)
+    return centroids.numpy()
+
+
 @exercise(1, hints=(
     "One iteration of k-means is assign, then update; ten iterations repeat that ten times, each starting "
     "from the centroids the one before produced.",
@@ -71,6 +82,17 @@ def q1(ten_iterations):
                 raise Wrong(f"these are the centroids after {n} or more iterations: from iteration {n} on they no "
                             "longer move; expected exactly 10.")
             raise Wrong(f"these are the centroids after {n} iteration{'s' * (n != 1)}; expected 10.{hint}")
+    first = start.numpy()
+    for j in range(len(first)):  # a cluster empty all along keeps its centroid; one that moved was replaced
+        if all(np.array_equal(step[j], first[j]) for step in trajectory) and not np.allclose(result[j], first[j]):
+            origin = (" Your ten iterations are those whose update gives an empty cluster 0, as "
+                      "tf.math.unsorted_segment_mean and divide_no_nan do"
+                      + (", and it took samples there." if result[j].any() else ".")
+                      ) if np.allclose(result, _empty_to_origin(samples, start, 10), atol=1e-4) else ""
+            raise Wrong(f"centroid {j} owns no sample from the first iteration on, so it should stay at "
+                        f"{nums(np.round(first[j], 3))}; yours moved to {nums(np.round(result[j], 3))}.{origin} An "
+                        "empty cluster has no mean: keep its previous centroid (pass previous_centroids to "
+                        "update_centroids).")
     j = int(np.argmax(np.abs(result - ten).max(axis=1)))
     raise Wrong(f"centroid {j} is at {nums(np.round(result[j], 3))}; after ten iterations of assign and update "
                 f"it should be at {nums(np.round(ten[j], 3))}.")
