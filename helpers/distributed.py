@@ -29,6 +29,7 @@ import json
 import math
 import numbers
 import os
+import reprlib
 import signal
 import socket
 import subprocess
@@ -84,9 +85,17 @@ def logical_cpus(n):
 # --------------------------------------------------------------------------- checks
 
 
+# A value as a message shows it: at most a few dozen characters, never a million-entry list whole. Not
+# helpers.functions._short: importing helpers.functions starts TensorFlow's runtime, and logical_cpus (which
+# these checks guard) must run before that. reprlib is the standard library's bounded repr.
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 40
+_shown = _repr.repr
+
+
 def _check_int(name, value, *, minimum=None, maximum=None):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}={value!r} should be an integer; got {type(value).__name__}.")
+        raise TypeError(f"{name}={_shown(value)} should be an integer; got {type(value).__name__}.")
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name}={value} should be >= {minimum}.")
@@ -212,7 +221,7 @@ def distributed_kmeans(strategy, shard_fn, init, *, max_iter=300, tol=1e-4):
     """
     max_iter = _check_int("max_iter", max_iter, minimum=1)
     if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real) or not math.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol={tol!r} should be a finite number >= 0.")
+        raise ValueError(f"tol={_shown(tol)} should be a finite number >= 0; got {type(tol).__name__}.")
     if not callable(shard_fn):
         raise TypeError(f"shard_fn should be a function (replica_id, n_replicas) -> array; got "
                         f"{type(shard_fn).__name__}.")

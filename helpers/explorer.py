@@ -37,7 +37,7 @@ _MAX_SEED = 2**31 - 1  # as helpers.functions: seeds are in [0, 2**31 - 1]
 def _checked_arguments(samples, n_clusters, seed, spread, init, max_iter, n_blobs, data_seed):
     """input check for KMeansExplorer: its arguments within its controls' ranges (a slider would
     clamp an out-of-range value silently), each error naming the argument the user passed."""
-    from helpers.functions import _check_count, _check_real, _numeric_array  # the course's input checks
+    from helpers.functions import _check_count, _check_real, _numeric_array, _short  # the course's input checks
 
     if samples is not None:  # the user's (n >= 2, d >= 2) samples; kmeans checks the values
         samples = _numeric_array("samples", samples)
@@ -49,7 +49,7 @@ def _checked_arguments(samples, n_clusters, seed, spread, init, max_iter, n_blob
                 "For one feature, add a column of zeros: np.c_[x, np.zeros(len(x))]."
             )
     if not isinstance(init, str) or init not in ("random", "k-means++"):
-        raise ValueError(f"init={init!r:.60} should be 'random' or 'k-means++'.")
+        raise ValueError(f"init={_short(init)} should be 'random' or 'k-means++'; got {type(init).__name__}.")
     return (
         samples,
         _check_count("n_clusters", n_clusters, minimum=1, maximum=10),  # the k slider's range

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers._checks import _check_int, _check_number
-from helpers.functions import EmptyClusterWarning, kmeans_plusplus
+from helpers.functions import EmptyClusterWarning, _short, kmeans_plusplus
 from helpers._quiet import tf
 
 __all__ = [
@@ -351,7 +351,8 @@ def _start(init, n_clusters, shards, mean, init_size, rng):
     """Centred float64 starting centroids: the given array, or k-means++ on ``init_size`` random rows."""
     if isinstance(init, str):
         if init != "k-means++":
-            raise ValueError(f"init={init!r} should be 'k-means++' or an array of shape (n_clusters, n_features).")
+            raise ValueError(f"init={_short(init)} should be 'k-means++' or an array of shape "
+                             "(n_clusters, n_features).")
         size = min(max(init_size, n_clusters), shards.n_samples)
         sample = shards.rows(np.sort(rng.choice(shards.n_samples, size, replace=False)))
         centred = (sample.astype(np.float64) - mean).astype(shards.compute_dtype)

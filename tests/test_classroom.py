@@ -188,6 +188,63 @@ def test_static_flags_find_edited_checks_and_check_like_text():
     assert any(flag.startswith("cell 100 holds check-like text") for flag in flags)
 
 
+def test_a_notebook_without_code_is_not_run_and_says_so(tmp_path, monkeypatch):
+    # Only markdown: no kernel is started (a kernel would flag "the name ex was not ... any more", which is false:
+    # nothing ever ran), and every exercise is "not graded" for that one reason.
+    lesson = nbformat.read(ROOT / "lessons" / LESSON, as_version=4)
+    markdown_only = nbformat.v4.new_notebook(cells=[cell for cell in lesson.cells if cell.cell_type == "markdown"])
+    _write(tmp_path / "r" / "fay" / "notes.ipynb", nbformat.writes(markdown_only))
+    turned = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(cell.source) for cell in lesson.cells])
+    turned.cells.append(nbformat.v4.new_code_cell("  \n"))
+    _write(tmp_path / "r" / "sam" / "l.ipynb", nbformat.writes(turned))
+    _write(tmp_path / "r" / "kim" / "01_generating_samples.ipynb", '{"cells": [null]}')  # no cell at all
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a notebook without code was run")
+
+    monkeypatch.setattr(grading, "_run_one", no_kernel)
+    rows, _ = grading.grade(tmp_path / "r", tmp_path / "out", use_bwrap=False)
+    rows = {row.learner: row for row in rows}
+    markdown = len(markdown_only.cells)
+    reason = f"no code to run: the notebook holds {markdown} markdown cell(s), so the checks of lesson 01 were not run"
+    assert rows["fay"].lesson == "01" and rows["fay"].notes == [reason]
+    assert rows["fay"].exercises == {1: ("not graded", reason), 2: ("not graded", reason)}
+    assert rows["fay"].flags == [] and not rows["fay"].graded
+    sam = rows["sam"].note
+    assert sam.startswith(f"no code to run: the notebook holds {len(lesson.cells)} markdown cell(s) and 1 empty code "
+                          "cell(s), so the checks of lesson 01 were not run (check lines found as text: exercise 1 "
+                          "in markdown cell "), sam
+    assert sam.endswith("were its code cells turned into markdown?)") and rows["sam"].flags == []
+    assert rows["kim"].notes == ["cell 1 is null, not a cell: skipped",
+                                 "no code to run: the notebook holds no cell, so the checks of lesson 01 were not run"]
+    report = (tmp_path / "out" / "grades.md").read_text()
+    assert f"| fay | fay/notes.ipynb | 01 | not graded | not graded |  |  | {reason} |" in report
+    assert "the name ex was not" not in report
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")  # the scan probes pytest.mark.func
+def test_the_kernel_flags_a_rebound_ex_but_not_one_that_was_never_imported():
+    # inkernel.py runs in the learner's kernel; here its tampering scan runs with a stand-in for get_ipython().
+    import types
+
+    from helpers.exercises import lesson01, lesson02
+
+    namespace, code = {}, (ROOT / "helpers" / "classroom" / "inkernel.py").read_text()
+    user_ns = {}
+    namespace["get_ipython"] = lambda: types.SimpleNamespace(user_ns=user_ns)
+    exec(compile(code, "inkernel.py", "exec"), namespace)
+
+    def ex_flags():
+        return [flag for flag in namespace["_kmeans_tf_tampering"]("<no notebook cell>", "01") if "name ex" in flag]
+
+    assert ex_flags() == []  # the import cell never ran: nothing was replaced, the verdicts say what is undefined
+    user_ns["ex"] = lesson01
+    assert ex_flags() == []
+    for rebound in (lesson02, types.SimpleNamespace(__name__="helpers.exercises.lesson01"), None):
+        user_ns["ex"] = rebound
+        assert ex_flags() == ["the name ex was not helpers.exercises.lesson01 any more"], rebound
+
+
 # ------------------------------------------------------------------ the command line
 
 

@@ -207,3 +207,29 @@ def test_a_worker_whose_parent_dies_exits_by_itself(tmp_path):
     finally:
         if _running(pid):
             os.kill(pid, 9)
+
+
+@pytest.mark.parametrize("kwargs, error, rule", [
+    ({"max_iter": [0] * 10**6}, TypeError, "should be an integer; got list."),
+    ({"max_iter": "9" * 100_000}, TypeError, "should be an integer; got str."),
+    ({"tol": [0.0] * 10**6}, ValueError, "should be a finite number >= 0; got list."),
+    ({"tol": "1" * 100_000}, ValueError, "should be a finite number >= 0; got str."),
+])
+def test_a_huge_value_is_shortened_in_the_message(kwargs, error, rule):
+    with pytest.raises(error) as raised:
+        dist.distributed_kmeans(tf.distribute.get_strategy(), lambda r, n: np.zeros((4, 2)), np.zeros((1, 2)),
+                                **kwargs)
+    message = str(raised.value)
+    assert len(message) < 500 and message.endswith(rule) and message.startswith(f"{next(iter(kwargs))}="), message
+
+
+def test_a_bad_logical_cpus_argument_leaves_the_runtime_unstarted():
+    # The message's shortening must not import helpers.functions (that starts the runtime): after a wrong
+    # argument, logical_cpus with a right one still works. A fresh process, as the runtime here already runs.
+    code = ("from helpers import distributed as d\n"
+            "try:\n    d.logical_cpus('2' * 100_000)\nexcept TypeError as error:\n    print(len(str(error)))\n"
+            "print(len(d.logical_cpus(2)))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    length, devices = done.stdout.split()
+    assert int(length) < 500 and devices == "2"

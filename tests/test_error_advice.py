@@ -81,3 +81,13 @@ def test_lists_of_numbers():
                                           (5.5, False), (True, False), (float("inf"), False), ("5", False)])
 def test_whole_numbers(value, whole):
     assert is_whole(value) is whole
+
+
+def test_a_huge_value_is_shortened_wherever_a_message_shows_it():
+    assert len(num("x" * 100_000)) < 100 and num("x" * 100_000).endswith("(str)")
+    assert nums(np.zeros(10**6)) == "<ndarray of shape (1000000,) and dtype float64>"
+    assert nums([[1.5, 2.0], [3.0, 4.25]]) == "[[1.5, 2], [3, 4.25]]"  # small ones are still listed
+    exercise = Exercise(1, lambda answer: "", hints=("one",))
+    for level in ("y" * 100_000, [0] * 10**6):
+        text = exercise.hint_text(level)
+        assert len(text) < 500 and f"({type(level).__name__})) is not one of them" in text, text

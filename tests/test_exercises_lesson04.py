@@ -81,6 +81,40 @@ def test_q1_rejects_wrong_answers(wrong, message):
     assert message in result.message
 
 
+# Exercise 1 asks for the mean squared distance of each cluster's samples to its centroid, and 0 (not NaN) for
+# an empty cluster. tf.math.unsorted_segment_mean of each sample's squared distance is exactly that: a mean per
+# segment, and 0 for a segment with no element. The text's "use unsorted_segment_sum" points away from a Python
+# loop, not away from its sibling, so these answers are right and must pass (the empty cluster 3 is in the case).
+def spread_segment_mean(samples, labels, centroids):
+    return tf.math.unsorted_segment_mean(_own(samples, labels, centroids), labels, centroids.shape[0])
+
+
+def spread_segment_mean_per_feature(samples, labels, centroids):  # mean per feature, then summed: the same
+    squares = (samples - tf.gather(centroids, labels)) ** 2
+    return tf.reduce_sum(tf.math.unsorted_segment_mean(squares, labels, centroids.shape[0]), axis=1)
+
+
+def test_q1_accepts_unsorted_segment_mean():
+    samples, centroids, labels = ex._with_empty_clusters(seed=1, n_far=1)
+    assert float(spread_segment_mean(samples, labels, centroids)[3]) == 0.0  # the empty cluster: 0, not NaN
+    for right in (spread_segment_mean, spread_segment_mean_per_feature):
+        result = ex.q1.evaluate(right)
+        assert result.outcome is Outcome.CORRECT, result
+
+
+def spread_about_means(samples, labels, centroids):  # wrong: around each cluster's mean, not the centroid given
+    k = centroids.shape[0]
+    means = tf.math.unsorted_segment_mean(samples, labels, k)
+    return tf.math.unsorted_segment_mean(_own(samples, labels, means), labels, k)
+
+
+def test_q1_rejects_the_spread_about_the_cluster_means():
+    result = ex.q1.evaluate(spread_about_means)
+    assert result.outcome is Outcome.WRONG
+    assert "around each cluster's own mean (the centroids an update would give), not around the centroids passed " \
+           "in" in result.message, result.message
+
+
 # ----------------------------------------------------------------------- exercise 2
 
 
@@ -140,7 +174,9 @@ def test_q2_placeholder_is_not_attempted():
     "wrong, message",
     [
         (keep_previous, "owns no sample but did not move"),
-        (to_origin, "centroid 3 moved to (0.00, 0.00), which is not one of the samples"),
+        (to_origin, "centroid 3 owns no sample and moved to (0.00, 0.00), which is not one of the samples: move it "
+                    "onto the sample farthest from its own centroid. The origin is where "
+                    "tf.math.unsorted_segment_mean"),
         (all_to_the_farthest, "both moved to sample"),
         (farthest_from_origin, "the farthest sample is"),
         (nearest_instead, "the farthest sample is"),

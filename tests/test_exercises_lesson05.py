@@ -56,6 +56,64 @@ def test_q1_rejects_wrong_answers(wrong, message):
     assert message in result.message
 
 
+def test_q1_slow_case_still_moves_at_ten():
+    # 9, 10 and 11 iterations must be told apart by the checker's own tolerance, or "expected 10" means nothing.
+    samples, start = ex._slow_case()
+    trajectory, settled = ex._trajectory(samples, start)
+    assert settled is not None and settled > 11, settled
+    for before, after in ((9, 10), (10, 11), (11, 12)):
+        assert not np.allclose(trajectory[before], trajectory[after], atol=1e-4), (before, after)
+    for n in range(settled + 1, settled + 4):  # past `settled`, more iterations change nothing at all
+        assert np.array_equal(ex._trajectory(samples, start, at_most=n)[0][-1], trajectory[settled])
+
+
+@pytest.mark.parametrize("n", [20, 13, 50])
+def test_q1_loop_past_the_fixed_point_is_told_the_truth(n):
+    # A 20-iteration loop ends where the centroids stopped moving; "after 12 iterations" would be false.
+    samples, start = ex._slow_case()
+    _, settled = ex._trajectory(samples, start)
+    result = ex.q1.evaluate(iterations(n))
+    assert result.outcome is Outcome.WRONG
+    assert f"after {settled} or more iterations: from iteration {settled} on they no longer move" in result.message
+    assert "expected exactly 10" in result.message
+    assert f"after {settled} iterations;" not in result.message
+
+
+@pytest.mark.parametrize("n", [9, 11])
+def test_q1_loop_one_off_names_its_count(n):
+    result = ex.q1.evaluate(iterations(n))
+    assert result.outcome is Outcome.WRONG
+    assert result.message.startswith(f"these are the centroids after {n} iterations; expected 10."), result.message
+
+
+def segment_mean_update(samples, initial_centroids):  # wrong: unsorted_segment_mean gives the empty cluster 0
+    centroids, k = initial_centroids, initial_centroids.shape[0]
+    for _ in range(10):
+        centroids = tf.math.unsorted_segment_mean(samples, assign_to_nearest(samples, centroids), k)
+    return centroids
+
+
+def test_q1_says_why_an_empty_cluster_sent_to_the_origin_is_wrong():
+    # No NaN here, so the NaN advice cannot speak: the check must say that the empty centroid should have stayed.
+    result = ex.q1.evaluate(segment_mean_update)
+    assert result.outcome is Outcome.WRONG
+    assert result.message.startswith("centroid 3 owns no sample from the first iteration on, so it should stay at "
+                                     "[500, 500]; yours moved to"), result.message
+    assert "gives an empty cluster 0, as tf.math.unsorted_segment_mean and divide_no_nan do, and it took samples " \
+           "there." in result.message
+    assert "keep its previous centroid (pass previous_centroids to update_centroids)" in result.message
+
+
+def test_q1_an_empty_centroid_moved_elsewhere_is_named_without_the_origin_story():
+    def moved_far(samples, initial_centroids):
+        return tf.tensor_scatter_nd_update(iterations(10)(samples, initial_centroids), [[3]], [[400.0, 400.0]])
+
+    result = ex.q1.evaluate(moved_far)
+    assert result.outcome is Outcome.WRONG
+    assert "centroid 3 owns no sample from the first iteration on" in result.message
+    assert "unsorted_segment_mean" not in result.message, result.message
+
+
 def by_hand_numpy(samples, initial_centroids):  # right: NumPy Lloyd steps, empty cluster kept in place
     x, c = np.asarray(samples, np.float64), np.array(initial_centroids, np.float64)
     for _ in range(10):
@@ -190,3 +248,9 @@ def test_q1_prints_centroids_without_float32_noise():
     assert result.outcome is Outcome.WRONG
     numbers = result.message.split("is at ")[1]
     assert "9999" not in numbers and "0000" not in numbers, result.message
+
+
+def test_q2_a_huge_string_answer_is_shortened_in_the_message():
+    result = ex.q2.evaluate(lambda old, new, tol: "x" * 100_000)
+    assert result.outcome is Outcome.WRONG
+    assert len(result.message) < 500 and "(str); expected True or False" in result.message, result.message

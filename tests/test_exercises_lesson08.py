@@ -55,12 +55,17 @@ def last_centre_only(samples, n_clusters, seed, *, mask_chosen=False):  # D² to
     return tf.gather(samples, chosen)
 
 
-def numpy_generator(samples, n_clusters, seed):  # right: NumPy's seeded Generator, probabilities D² / sum
+# Exercise 1 asks for D² sampling whose rows depend on the seed alone ("the same seed must give the same rows");
+# "(stateless random ops)" names the TensorFlow way to get that. A NumPy Generator made afresh from the seed in
+# every call holds no state between calls either: the same seed gives the same rows, and the draws follow D².
+# It does what is asked, so it passes; the checker judges the rows it returns, not the library that drew them.
+# What would make it wrong is caught the same way as in TensorFlow: an unseeded generator, or drawing by D.
+def numpy_generator(samples, n_clusters, seed, *, seeded=True, weight=lambda d2: d2):
     x = np.asarray(samples, np.float64)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed if seeded else None)
     chosen = [int(rng.integers(len(x)))]
     for _ in range(1, n_clusters):
-        d2 = ((x[:, None, :] - x[chosen][None, :, :]) ** 2).sum(axis=2).min(axis=1)
+        d2 = weight(((x[:, None, :] - x[chosen][None, :, :]) ** 2).sum(axis=2).min(axis=1))
         chosen.append(int(rng.choice(len(x), p=d2 / d2.sum())))
     return x[chosen].astype(np.float32)
 
@@ -80,6 +85,19 @@ def test_q1_accepts_unusual_right_answers():
     for right in (numpy_generator, tf_generator):
         result = ex.q1.evaluate(right)
         assert result.outcome is Outcome.CORRECT, result
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda s, k, seed: numpy_generator(s, k, seed, seeded=False), "gave different centres"),
+        (lambda s, k, seed: numpy_generator(s, k, seed, weight=np.sqrt), "in proportion to D (not squared)"),
+    ],
+)
+def test_q1_rejects_numpy_answers_that_break_the_rule(wrong, message):
+    result = ex.q1.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert message in result.message, result.message
 
 
 def test_q1_false_failure_probability_is_what_it_says():

@@ -131,3 +131,10 @@ def test_q1_rejects_more_wrong_answers(wrong, message):
     result = ex.q1.evaluate(wrong)
     assert result.outcome is Outcome.WRONG
     assert message in result.message, result.message
+
+
+@pytest.mark.parametrize("wrong", [[0.2] * 10**6, ("e" * 100_000, 5), (0.2, "5" * 100_000)])
+def test_q2_a_huge_answer_is_shortened_in_the_message(wrong):
+    result = ex.q2.evaluate(wrong)
+    assert result.outcome is Outcome.WRONG
+    assert len(result.message) < 500 and ("(str)" in result.message or "(list)" in result.message), result.message

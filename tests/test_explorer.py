@@ -55,3 +55,12 @@ def test_own_data_in_64_dimensions_is_projected_and_says_so():
 def test_bad_own_data_is_refused():
     with pytest.raises(ValueError, match=r"samples should have shape \(n_samples >= 2, n_features\)"):
         KMeansExplorer(np.zeros(5))
+
+
+def test_a_huge_init_is_shortened_in_the_message():
+    for init in ("r" * 100_000, ["random"] * 10**6):
+        with pytest.raises(ValueError) as raised:
+            KMeansExplorer(init=init)
+        message = str(raised.value)
+        assert len(message) < 500 and f"got {type(init).__name__}" in message, message[:600]
+        assert "should be 'random' or 'k-means++'" in message

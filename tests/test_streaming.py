@@ -279,3 +279,12 @@ def test_benchmark_row_times_both_to_the_same_inertia(tmp_path):
         assert row[f"{name}_seconds"] is not None and row[f"{name}_seconds"] > 0, row
         assert row[f"{name}_steps"] % 5 == 0
     assert row["ratio"] == pytest.approx(row["ours_seconds"] / row["sklearn_seconds"])
+
+
+@pytest.mark.parametrize("init", ["k" * 100_000, "random" * 20_000])
+def test_a_huge_init_string_is_shortened_in_the_message(tmp_path, init):
+    shards = st.write_shards(tmp_path, np.arange(20.0).reshape(10, 2), 1)
+    with pytest.raises(ValueError) as raised:
+        st.streaming_kmeans(shards, 2, init=init)
+    message = str(raised.value)
+    assert len(message) < 500 and "(str)" in message and "should be 'k-means++'" in message, message[:600]

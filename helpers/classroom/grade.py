@@ -131,6 +131,27 @@ def lesson_of(cells: list[dict], name: str, lessons: dict) -> str:
     return found.group(1) if found and found.group(1) in lessons else "?"
 
 
+def no_code(cells: list[dict], lesson: dict) -> str | None:
+    """Why a notebook with no code to run is not graded (its check lines found in other cells named), or None."""
+    code = [cell for cell in cells if cell["type"] == "code"]
+    if any(cell["source"].strip() for cell in code):
+        return None
+    kinds: dict[str, int] = {}
+    for cell in cells:
+        kinds[cell["type"]] = kinds.get(cell["type"], 0) + 1
+    held = ", ".join(f"{count} {kind} cell(s)" for kind, count in kinds.items() if kind != "code") or "no cell"
+    blank = f" and {len(code)} empty code cell(s)" if code else ""
+    reason = f"no code to run: the notebook holds {held}{blank}, so the checks of lesson {lesson['file'][:2]} were " \
+             "not run"
+    moved = [f"exercise {number} in {cell['type']} cell {cell['index'] + 1}"
+             for number, (_, line) in sorted(lesson["lines"].items()) for cell in cells
+             if cell["type"] != "code" and line in (text.strip() for text in cell["source"].splitlines())]
+    if moved:
+        reason += f" (check lines found as text: {', '.join(moved[:3])}{', ...' if len(moved) > 3 else ''}:" \
+                  " were its code cells turned into markdown?)"
+    return reason
+
+
 def static_flags(cells: list[dict], lesson: dict) -> list[str]:
     """Edited check lines, check-like text and code that reaches for the checkers, found by reading the cells."""
     flags = []
@@ -437,6 +458,11 @@ def grade(folder: Path, out: Path, *, time_limit: float = 120.0, check_limit: fl
                              "(no `from helpers.exercises import ... lessonNN`)")
             continue
         lesson = lessons[row.lesson]
+        empty = no_code(cells, lesson)
+        if empty:  # nothing to run: one clear reason, not a kernel's flags about an `ex` that never existed
+            row.notes.append(empty)
+            row.exercises = {n: ("not graded", empty) for n, _ in lesson["checks"]}
+            continue
         row.flags += static_flags(cells, lesson)
         code = [{"index": c["index"], "source": c["source"]} for c in cells if c["type"] == "code"]
         jobs.append((row, {"cells": code, "lesson": row.lesson, "checks": lesson["checks"],

@@ -144,9 +144,11 @@ def _kmeans_tf_tampering(cell_dir, lesson):
     for finder in sys.meta_path:
         if type(finder).__module__ == "__main__" or _kmeans_tf_written_in_notebook(finder, cell_dir):
             found.append(f"an import finder from the notebook was installed ({_kmeans_tf_name(finder)})")
-    if not isinstance(get_ipython().user_ns.get("ex"), types.ModuleType) or get_ipython().user_ns[
-        "ex"
-    ].__name__ != f"helpers.exercises.lesson{lesson}":
+    # No ``ex`` at all means its import never ran (the verdicts say which answers were not defined): nothing was
+    # replaced. An ``ex`` that is something else was rebound by the notebook.
+    namespace = get_ipython().user_ns
+    if "ex" in namespace and not (isinstance(namespace["ex"], types.ModuleType)
+                                  and namespace["ex"].__name__ == f"helpers.exercises.lesson{lesson}"):
         found.append(f"the name ex was not helpers.exercises.lesson{lesson} any more")
     return found
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers.functions import _short as _shown  # a learner's value in a message: a few dozen characters at most
+
 __all__ = [
     "____", "Exercise", "Outcome", "Result", "Wrong", "advice_for", "call_learner", "contains_placeholder",
     "num", "nums",
@@ -233,8 +235,8 @@ def num(value, digits=5) -> str:
     """A number as a learner reads it: 12.158, not 12.157999992370605; whole numbers without .0."""
     try:
         value = float(value)
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, OverflowError):
+        return _shown(value)
     if math.isnan(value) or math.isinf(value):
         return str(value)
     if value == int(value) and abs(value) < 1e15:
@@ -244,7 +246,10 @@ def num(value, digits=5) -> str:
 
 def nums(values, digits=5) -> str:
     """A list or array of numbers, each as ``num`` writes it."""
-    values = np.asarray(values).tolist()
+    array = np.asarray(values)
+    if array.size > 64:  # a learner's million-entry answer is described, not listed
+        return _shown(array)
+    values = array.tolist()
     if isinstance(values, list):
         return "[" + ", ".join(nums(item, digits) for item in values) + "]"
     return num(values, digits)
@@ -334,7 +339,7 @@ class Exercise:
             level = int(level)
             self._hints_given = max(self._hints_given, level)
         else:
-            return f"💡 {self.name} has hints 1 to {count}; hint({level!r}) is not one of them."
+            return f"💡 {self.name} has hints 1 to {count}; hint({_shown(level)}) is not one of them."
         more = (f" (Run ex.q{self.number}.hint() again for hint {level + 1}.)" if level < count
                 else " (That is the last hint.)")
         return f"💡 Hint {level} of {count} for {self.name}: {self.hints[level - 1]}{more}"

@@ -79,6 +79,10 @@ def q1(cluster_spread):
             raise Wrong("these are the sums of squared distances; divide each by its cluster's number of samples.")
         if np.allclose(spread, sums / len(own), rtol=1e-4, atol=1e-3):
             raise Wrong(f"you divided every sum by all {len(own)} samples; divide by each cluster's own count.")
+        if np.allclose(spread, _spread_about_means(samples, labels.numpy(), k), rtol=1e-4, atol=1e-3):
+            raise Wrong(f"{what}: these are the spreads around each cluster's own mean (the centroids an update "
+                        "would give), not around the centroids passed in. Measure each sample's squared distance "
+                        "to centroids[j], the centroid of its label.")
         if np.allclose(spread**2, expected, rtol=1e-3, atol=1e-3) or np.allclose(
             spread, np.bincount(labels.numpy(), weights=np.sqrt(own), minlength=k) / np.maximum(counts, 1), rtol=1e-4
         ):
@@ -87,6 +91,14 @@ def q1(cluster_spread):
         raise Wrong(f"{what}: cluster {j} ({counts[j]} samples) has spread {num(spread[j])}; the mean squared "
                     f"distance of its samples to centroid {j} is {num(expected[j])}.")
     return "the mean squared distance per cluster for the labels given, and 0 for the empty one."
+
+
+def _spread_about_means(samples, labels, k):
+    """Each cluster's mean squared distance to the mean of its own samples (0 when empty)."""
+    samples = np.asarray(samples, np.float64)
+    counts = np.maximum(np.bincount(labels, minlength=k), 1)
+    means = np.stack([np.bincount(labels, weights=column, minlength=k) for column in samples.T], axis=1)
+    return _spread(samples, means / counts[:, None], labels, k)
 
 
 def _spread(samples, centroids, labels, k):
@@ -139,7 +151,10 @@ def q2(relocate_empty):
                             "from its own centroid.")
             index = index_of(moved[j])
             if index is None:
-                raise Wrong(f"centroid {j} moved to {_point(moved[j])}, which is not one of the samples.")
+                origin = (" The origin is where tf.math.unsorted_segment_mean (or divide_no_nan) puts a cluster "
+                          "with no sample: an empty cluster has no mean to move to.") if not moved[j].any() else ""
+                raise Wrong(f"centroid {j} owns no sample and moved to {_point(moved[j])}, which is not one of the "
+                            f"samples: move it onto the sample farthest from its own centroid.{origin}")
             if index in picked:
                 raise Wrong(f"centroids {empty[picked.index(index)]} and {j} both moved to sample {index}: give each "
                             "empty cluster a different sample, the farthest first.")

@@ -16,10 +16,32 @@ def _slow_case():
     return samples, start
 
 
-def _iterate(samples, centroids, n):
-    for _ in range(n):
+def _trajectory(samples, centroids, at_most=50):
+    """The centroids after 0, 1, 2, ... iterations, up to the first that repeats the one before (or at_most).
+
+    Once an iteration returns exactly the centroids it was given, the labels repeat too, so every later
+    iteration returns the same centroids again: the last entry is where the loop stays for ever.
+    Returns (trajectory, settled): settled is the first iteration count from which nothing moves, or None
+    when the centroids still moved after at_most iterations.
+    """
+    trajectory = [centroids.numpy()]
+    for n in range(1, at_most + 1):
         labels = _assign_to_nearest(samples, centroids)
         centroids = _update_centroids(samples, labels, centroids.shape[0], centroids)
+        if np.array_equal(centroids.numpy(), trajectory[-1]):
+            return trajectory, n - 1
+        trajectory.append(centroids.numpy())
+    return trajectory, None
+
+
+def _empty_to_origin(samples, centroids, n):
+    """n iterations whose update gives an empty cluster 0, as tf.math.unsorted_segment_mean and divide_no_nan do."""
+    k = centroids.shape[0]
+    for _ in range(n):
+        labels = _assign_to_nearest(samples, centroids)
+        sums = tf.math.unsorted_segment_sum(samples, labels, k)
+        counts = tf.math.unsorted_segment_sum(tf.ones_like(samples[:, :1]), labels, k)
+        centroids = tf.math.divide_no_nan(sums, counts)
     return centroids.numpy()
 
 
@@ -49,16 +71,31 @@ def q1(ten_iterations):
     if nan.size:
         raise Wrong(f"centroid {int(nan[0])} is NaN: is it empty? It owns no sample; keep its previous centroid "
                     "(pass previous_centroids to update_centroids).")
-    trajectory = [_iterate(samples, start, n) for n in range(0, 21)]
-    if np.allclose(result, trajectory[10], atol=1e-4):
+    trajectory, settled = _trajectory(samples, start)
+    ten = trajectory[min(10, len(trajectory) - 1)]  # the slow case still moves at 10 (tests/test_exercises_lesson05)
+    if np.allclose(result, ten, atol=1e-4):
         return "the centroids after exactly ten iterations, the empty cluster kept in place."
     for n, expected in enumerate(trajectory):
         if np.allclose(result, expected, atol=1e-4):
             hint = " Is each iteration fed the centroids of the one before?" if n == 1 else ""
+            if n == settled:  # any loop of n or more iterations ends here: say so, not "after n"
+                raise Wrong(f"these are the centroids after {n} or more iterations: from iteration {n} on they no "
+                            "longer move; expected exactly 10.")
             raise Wrong(f"these are the centroids after {n} iteration{'s' * (n != 1)}; expected 10.{hint}")
-    j = int(np.argmax(np.abs(result - trajectory[10]).max(axis=1)))
+    first = start.numpy()
+    for j in range(len(first)):  # a cluster empty all along keeps its centroid; one that moved was replaced
+        if all(np.array_equal(step[j], first[j]) for step in trajectory) and not np.allclose(result[j], first[j]):
+            origin = (" Your ten iterations are those whose update gives an empty cluster 0, as "
+                      "tf.math.unsorted_segment_mean and divide_no_nan do"
+                      + (", and it took samples there." if result[j].any() else ".")
+                      ) if np.allclose(result, _empty_to_origin(samples, start, 10), atol=1e-4) else ""
+            raise Wrong(f"centroid {j} owns no sample from the first iteration on, so it should stay at "
+                        f"{nums(np.round(first[j], 3))}; yours moved to {nums(np.round(result[j], 3))}.{origin} An "
+                        "empty cluster has no mean: keep its previous centroid (pass previous_centroids to "
+                        "update_centroids).")
+    j = int(np.argmax(np.abs(result - ten).max(axis=1)))
     raise Wrong(f"centroid {j} is at {nums(np.round(result[j], 3))}; after ten iterations of assign and update "
-                f"it should be at {nums(np.round(trajectory[10][j], 3))}.")
+                f"it should be at {nums(np.round(ten[j], 3))}.")
 
 
 @exercise(2, hints=(

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from helpers.exercises import Wrong, as_numpy, call_learner, exercise, is_whole, num, nums
+from helpers.functions import _short
 
 
 @exercise(1, hints=(
@@ -45,7 +46,7 @@ def q1(quantize):
 
 def _show(value):
     """A setting as the learner wrote it, numbers without float noise (0.2 for np.float32(0.2))."""
-    return num(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else repr(value)
+    return num(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else _short(value)
 
 
 def _shapes():
