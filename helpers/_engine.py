@@ -9,10 +9,13 @@ This module owns what a learner need not read to follow the lessons:
 - the working dtype (``working_dtype``): float64 stays float64, float32 stays float32,
   integers become float64 (as in scikit-learn);
 - the column sums, minima and maxima and the squared lengths of the rows, a chunk at a time;
-- the Lloyd loop (``lloyd``): compiled blocks of iterations (``_lloyd_block``) that read the
-  samples a chunk at a time through one XLA kernel (``_nearest_in_chunk`` with its row
-  minimum ``_row_minimum``), relocate an emptied cluster as scikit-learn does, and return to
-  Python every fraction of a second so that Ctrl-C stops a long fit;
+- the Lloyd loop on large data (``lloyd``): compiled blocks of iterations (``_lloyd_block``)
+  that read the samples a chunk at a time through one XLA kernel (``_nearest_in_chunk`` with
+  its row minimum ``_row_minimum``), relocate an emptied cluster as scikit-learn does, and
+  return to Python every fraction of a second so that Ctrl-C stops a long fit;
+- the whole fit on small data (``is_small``, ``lloyd_small``): k-means++, the Lloyd
+  iterations and the final labels in one XLA kernel (``_small_kernel``), so that a fit of the
+  lessons' blobs or digits pays TensorFlow's fixed cost of a call once;
 - greedy k-means++ (``kmeans_plusplus_indices``), compiled, seeded with stateless ops.
 
 The lessons build the same maths in the open (``helpers.functions``); this is the fast and

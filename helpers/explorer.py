@@ -49,7 +49,8 @@ def _checked_arguments(samples, n_clusters, seed, spread, init, max_iter, n_blob
                 "For one feature, add a column of zeros: np.c_[x, np.zeros(len(x))]."
             )
     if not isinstance(init, str) or init not in ("random", "k-means++"):
-        raise ValueError(f"init={_short(init)} should be 'random' or 'k-means++'; got {type(init).__name__}.")
+        kind = "" if isinstance(init, str) else f"; got {type(init).__name__}"
+        raise ValueError(f"init={_short(init)} should be 'random' or 'k-means++'{kind}.")
     return (
         samples,
         _check_count("n_clusters", n_clusters, minimum=1, maximum=10),  # the k slider's range
