@@ -94,12 +94,15 @@ def _check_matrix(name, values, *, with_stats=False):
             raise ValueError(f"{name} has 0 rows (shape={array.shape}); at least 1 is required.")
         if array.shape[1] == 0:
             raise ValueError(f"{name} has 0 features (shape={array.shape}); at least 1 is required.")
+        if array.dtype.kind in "iu":
+            _check_integers_fit_float64(name, array)
         array = array.astype(working_dtype(array.dtype).as_numpy_dtype, copy=False)
         values = tf.convert_to_tensor(array)
         if array.size < 2**18:  # small: NumPy's reductions cost less than launching TensorFlow's
             stats = _column_stats_numpy(array)
-    if stats is None:
-        stats = column_stats(values)
+    if stats is None:  # a tensor was given
+        small = values.shape[0] * values.shape[1] < 2**18
+        stats = _column_stats_numpy(values.numpy()) if small else column_stats(values)
     if not np.isfinite(stats[0]).all():
         array = values.numpy()
         n_nan = int(np.isnan(array).sum())
@@ -113,6 +116,26 @@ def _check_matrix(name, values, *, with_stats=False):
             "rescale the data, for example divide it by its largest value."
         )
     return (values, stats) if with_stats else values
+
+
+def _check_integers_fit_float64(name, array):
+    """k-means works on integers in float64, which holds every integer up to 2**53 and rounds
+    larger ones (nanosecond timestamps, about 1.7e18, to multiples of 256). Raise when that
+    rounding is coarse against a column's spread (more than 1e-9 of it), where it would merge
+    or reorder samples; it is harmless where the spread is large."""
+    if array.size == 0 or (int(array.max()) <= 2**53 and int(array.min()) >= -(2**53)):
+        return
+    for column in range(array.shape[1]):
+        low, high = int(array[:, column].min()), int(array[:, column].max())  # Python ints: exact
+        largest = max(abs(low), abs(high))
+        rounding = 2.0 ** (largest.bit_length() - 54) if largest > 2**53 else 0.0  # half of float64's spacing
+        spread = high - low
+        if spread > 0 and rounding > 1e-9 * spread:
+            raise ValueError(
+                f"{name} column {column} holds integers up to {largest:.3g} with a spread of only {spread:,}: "
+                f"float64, in which k-means works, rounds integers this large to multiples of {2 * rounding:.0f}. "
+                f"Subtract a reference value first, for example {name} - {name}.min(axis=0)."
+            )
 
 
 def _column_stats_numpy(array):
@@ -149,7 +172,7 @@ def _check_centroids(centroids, samples, name="centroids"):
                          "every value should be a finite number.")
     if centroids.shape[1] != samples.shape[1]:
         raise ValueError(
-            f"{name} have n_features={centroids.shape[1]} but samples have "
+            f"{name} {'have' if name.endswith('s') else 'has'} n_features={centroids.shape[1]} but samples have "
             f"n_features={samples.shape[1]}; they should be equal."
         )
     return centroids

@@ -24,7 +24,7 @@ careful version of it.
 
 from __future__ import annotations
 
-import functools
+import inspect
 import math
 import time
 from dataclasses import dataclass
@@ -68,8 +68,16 @@ def _traced_once_per_dtype(signature, jit_compile=False):
         def call(*args, **options):  # options: Python values, one graph for each
             key = (args[0].dtype, *sorted(options.items()))
             if key not in graphs:
-                graphs[key] = tf.function(functools.partial(function, **options), input_signature=signature(key[0]),
-                                          autograph=False, jit_compile=jit_compile).get_concrete_function()
+                def graph(*args):  # the options bound, and no longer parameters of the graph
+                    return function(*args, **options)
+
+                # A signature of the tensors alone: with the options left in it, every call first
+                # failed to bind (building an error message that prints the tensors) and retried.
+                parameters = [p for name, p in inspect.signature(function).parameters.items() if name not in options]
+                graph.__signature__ = inspect.Signature(parameters)
+                graph.__name__ = function.__name__
+                graphs[key] = tf.function(graph, input_signature=signature(key[0]), autograph=False,
+                                          jit_compile=jit_compile).get_concrete_function()
             return graphs[key](*args)
 
         call.python_function = function

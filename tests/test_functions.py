@@ -453,7 +453,7 @@ BAD_INPUT = [
     (lambda: kmeans([["a", "b"]], 1), TypeError, "samples should hold numbers (int or float); got dtype <U1"),
     (lambda: kmeans([[1.0, 2.0], [3.0]], 1), ValueError, "samples should be a rectangular array"),
     (lambda: kmeans(GOOD, 2, init="kmeans++"), ValueError, "init='kmeans++' should be 'k-means++'"),
-    (lambda: kmeans(GOOD, 2, init=np.zeros((2, 3))), ValueError, "init have n_features=3 but samples have n_features=2"),
+    (lambda: kmeans(GOOD, 2, init=np.zeros((2, 3))), ValueError, "init has n_features=3 but samples have n_features=2"),
     (lambda: kmeans(GOOD, 2, init=np.zeros((3, 2))), ValueError, "init has 3 rows; it should have n_clusters=2."),
     (lambda: kmeans(GOOD, 2, max_iter=0), ValueError, "max_iter=0 should be >= 1."),
     (lambda: kmeans(GOOD, 2, tol=-1), ValueError, "tol=-1.0 should be >= 0."),
@@ -495,3 +495,20 @@ def test_importing_the_helpers_turns_off_xla_ynnpack_fusions():
     import os
 
     assert "--xla_cpu_experimental_ynn_fusion_type=" in os.environ["XLA_FLAGS"].split()
+
+
+def test_integers_beyond_float64s_reach_get_a_clear_error():
+    # Nanosecond timestamps one second apart: float64 rounds them to multiples of 256, which
+    # would merge samples; the check says so, and subtracting a reference value fixes it.
+    start = 1_700_000_000 * 10**9
+    stamps = (start + np.arange(0, 10**9, 10**7, dtype=np.int64))[:, None]
+    stamps[50:] += 10**9  # two groups, one second apart
+    with pytest.raises(ValueError, match=r"samples column 0 holds integers up to 1\.7e\+18 with a spread of only "
+                       r"1,990,000,000: float64, in which k-means works, rounds integers this large to multiples of "
+                       r"256\. Subtract a reference value first, for example samples - samples\.min\(axis=0\)\."):
+        kmeans(stamps, 2, seed=0)
+    result = kmeans(stamps - stamps.min(axis=0), 2, seed=0)
+    assert sorted(np.bincount(result.labels)) == [50, 50]
+    # Large integers with a large spread round harmlessly, and pass.
+    wide = np.array([[0], [2**60], [2**60 + 2**40], [2**61]], dtype=np.int64)
+    assert kmeans(wide, 2, seed=0).inertia >= 0
