@@ -285,13 +285,24 @@ def _nearest_in_chunk(chunk, chunk_sq, minus_twice, centroids_sq):
     same op was the slowest part of an iteration. ``minus_twice`` has a multiple of 16 rows
     (``_padding``).
     """
-    n_clusters = tf.shape(minus_twice)[0]
     partial = tf.matmul(chunk, minus_twice, transpose_b=True) + centroids_sq  # (rows, k), no ||x||²
-    nearest, labels = _row_minimum(partial)
+    return _assign_and_sum(chunk, chunk_sq, partial, tf.shape(minus_twice)[0], _row_minimum)
+
+
+def _assign_and_sum(chunk, chunk_sq, partial, n_clusters, row_minimum):
+    """From the (rows, k) distances less ||x||² (``partial``): each row's label by
+    ``row_minimum``, the chunk's inertia (float64), and each cluster's sums and counts."""
+    nearest, labels = row_minimum(partial)
     inertia = tf.reduce_sum(tf.cast(tf.maximum(chunk_sq + nearest, 0.0), tf.float64))
     sums = tf.math.unsorted_segment_sum(chunk, labels, n_clusters)
     counts = tf.math.unsorted_segment_sum(tf.ones_like(nearest), labels, n_clusters)
     return labels, inertia, sums, counts
+
+
+def _plain_row_minimum(partial):
+    """Each row's minimum and its first column (``tf.argmin``): ``_row_minimum`` without the
+    pairwise halving, which pays off on large data only and costs compile time."""
+    return tf.reduce_min(partial, axis=1), tf.argmin(partial, axis=1, output_type=tf.int32)
 
 
 def _row_minimum(partial):
@@ -520,15 +531,8 @@ def _small_kernel(samples, centroids, labels_old, numbers, tols, block, padded, 
         centroids_sq = tf.where(active, tf.reduce_sum(tf.square(centroids), axis=1), tf.constant(np.inf, samples.dtype))
         return tf.matmul(samples, -2.0 * centroids, transpose_b=True) + centroids_sq
 
-    def nearest(centroids):
-        # _nearest_in_chunk's maths, with tf.argmin (the same first column on a tie) for its row
-        # minimum: _row_minimum pays off for large data only, and costs compile time.
-        partial = distances(centroids)
-        labels = tf.argmin(partial, axis=1, output_type=tf.int32)
-        total = tf.reduce_sum(tf.cast(tf.maximum(samples_sq + tf.reduce_min(partial, axis=1), 0.0), tf.float64))
-        sums = tf.math.unsorted_segment_sum(samples, labels, padded)
-        counts = tf.math.unsorted_segment_sum(tf.ones_like(samples_sq), labels, padded)
-        return labels, total, sums, counts
+    def nearest(centroids):  # _nearest_in_chunk's maths, the same first column on a tie
+        return _assign_and_sum(samples, samples_sq, distances(centroids), padded, _plain_row_minimum)
 
     def step(i, centroids, labels_old, done, strict, inertias, history, moves):
         labels, total, sums, counts = nearest(centroids)
@@ -544,7 +548,7 @@ def _small_kernel(samples, centroids, labels_old, numbers, tols, block, padded, 
     n_done, centroids, labels, done, strict, inertias, history, moves = tf.while_loop(
         lambda i, _c, _l, done, *rest: (i < n_steps) & ~done, step, state)
     # After a strict convergence the last labels hold (``lloyd``).
-    final = tf.cond(strict, lambda: labels, lambda: tf.argmin(distances(centroids), axis=1, output_type=tf.int32))
+    final = tf.cond(strict, lambda: labels, lambda: _plain_row_minimum(distances(centroids))[1])
     total = tf.reduce_sum(tf.cast(tf.reduce_sum(tf.square(samples - tf.gather(centroids, final)), axis=1), tf.float64))
     status = tf.stack([n_done, tf.cast(done, tf.int32), tf.cast(strict, tf.int32)])
     whole_numbers = tf.concat([status, labels, final, tf.reshape(moves.stack(), [-1])], axis=0)
