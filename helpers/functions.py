@@ -818,6 +818,10 @@ def kmeans(samples, n_clusters, *, init="k-means++", n_init="auto", max_iter=300
     exact differences in float64, within 1e-5 (float32) or 1e-9 (float64) relative of the
     float64 inertia of the final labels' means (tests/test_precision.py). float64 samples
     follow a float64 Lloyd loop step by step, centroids to 1e-9 of the data's spread.
+    float32 centroids come back rounded to float32 in the data's units, which far from the
+    origin is coarse (at 1e6 float32's spacing is 0.0625): the inertia and labels recomputed
+    from them can then differ from the ones returned (so do scikit-learn's); give float64
+    samples for centroids as exact as the fit.
 
     The fit runs in compiled blocks of iterations of about 0.2 s each, so Ctrl-C
     (KeyboardInterrupt) stops it within about a second.

@@ -274,3 +274,23 @@ def test_random_shapes_offsets_and_k_keep_every_promise(case):
     assert result.inertia == pytest.approx(exact_inertia(samples, result.labels), rel=INERTIA[dtype], abs=1e-30)
     centroids = samples[rng.choice(n, k, replace=False)].astype(np.float64) + 0.01 * scale
     assert_nearest(assign_to_nearest(samples, centroids).numpy(), samples, centroids, dtype)
+
+
+def test_float32_far_from_the_origin_inertia_is_that_of_the_labels_means_not_of_the_rounded_centroids():
+    # Found by a stranger: at 1e6, float32 centroids are rounded to multiples of 0.0625, so the
+    # inertia recomputed from them differs from kmeans' (by 0.1% or more here). kmeans' inertia and labels
+    # are those of the fit (the labels' float64 means), and the centroids are those means
+    # rounded to float32: what the docstring promises.
+    rng = np.random.default_rng(0)
+    samples = (rng.normal(size=(200, 1)) + 1e6).astype(np.float32)
+    result = kmeans(samples, 10, init=samples[:10].astype(np.float64), tol=0)
+    assert result.converged  # so the centroids are the means of the final labels
+    x = samples.astype(np.float64)
+    means = np.array([x[result.labels == j].mean(axis=0) for j in range(10)])
+    assert result.inertia == pytest.approx(np.square(x - means[result.labels]).sum(), rel=1e-5)
+    np.testing.assert_allclose(result.centroids, means, rtol=0, atol=0.0625 / 2)
+    from_rounded = np.square(x - result.centroids.astype(np.float64)[result.labels]).sum()
+    assert abs(from_rounded / result.inertia - 1) > 1e-3  # the rounding the docstring warns of
+    # float64 samples: centroids as exact as the fit, and the two inertias agree.
+    exact = kmeans(x, 10, init=x[:10], tol=0)
+    assert np.square(x - exact.centroids[exact.labels]).sum() == pytest.approx(exact.inertia, rel=1e-9)
