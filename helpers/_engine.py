@@ -16,7 +16,8 @@ This module owns what a learner need not read to follow the lessons:
 - the whole fit on small data (``is_small``, ``lloyd_small``): k-means++, the Lloyd
   iterations and the final labels in one XLA kernel (``_small_kernel``), so that a fit of the
   lessons' blobs or digits pays TensorFlow's fixed cost of a call once;
-- greedy k-means++ (``kmeans_plusplus_indices``), compiled, seeded with stateless ops.
+- greedy k-means++ (``kmeans_plusplus_indices``), compiled, its random numbers drawn by NumPy
+  (``plusplus_draws``).
 
 The lessons build the same maths in the open (``helpers.functions``); this is the fast and
 careful version of it.
@@ -506,16 +507,17 @@ def _small_kernel(samples, centroids, labels_old, numbers, tols, block, padded, 
     the inertia. The same steps as ``_lloyd_block`` and ``_final_pass`` with the samples in one
     piece and k padded to ``padded`` clusters that are never nearest.
 
-    ``numbers`` holds (k, n_steps, seed); ``tols`` (float64) holds
-    tol, relative to the mean variance of the features as in scikit-learn, and the squared
-    length of the samples' mean. TensorFlow's fixed cost of a call grows with each input and
+    ``numbers`` holds (k, n_steps, the first k-means++ centre); ``tols`` (float64) holds
+    tol, relative to the mean variance of the features as in scikit-learn, the squared
+    length of the samples' mean and, with ``plusplus``, k-means++'s draws (``plusplus_draws``,
+    ``padded`` rows of ``_n_trials(padded)``). TensorFlow's fixed cost of a call grows with each input and
     output (about 15 and 10 microseconds here), hence the packing. Returns the results
     as three tensors (each output costs time): the whole numbers (iterations run, converged,
     strictly; the labels of the last assignment; the final labels; for each iteration and
     cluster, the sample it moved to or -1), the inertia of each iteration and then of the
     final labels, and the start and the centroids after each iteration.
     """
-    n_clusters, n_steps, seed = numbers[0], numbers[1], numbers[2]
+    n_clusters, n_steps, first = numbers[0], numbers[1], numbers[2]
     active = tf.range(padded) < n_clusters
     samples_sq = tf.reduce_sum(tf.square(samples), axis=1)
     # scikit-learn's np.mean(np.var(X, axis=0)): the mean squared length less that of the mean
@@ -524,7 +526,8 @@ def _small_kernel(samples, centroids, labels_old, numbers, tols, block, padded, 
     variance = tf.maximum(mean_square - tols[1], 0.0) / tf.cast(tf.shape(samples)[1], tf.float64)
     tol = tf.cast(tols[0] * variance, samples.dtype)
     if plusplus:
-        chosen = _plusplus_in_kernel(samples, samples_sq, n_clusters, seed, padded)
+        draws = tf.reshape(tols[2:], [padded, _n_trials(padded)])
+        chosen = _plusplus_in_kernel(samples, samples_sq, n_clusters, first, draws, padded)
         centroids = tf.where(active[:, None], tf.gather(samples, chosen), tf.zeros([], samples.dtype))
 
     def distances(centroids):  # as _nearest_in_chunk: (n, padded k), ||x||² left out
@@ -557,7 +560,7 @@ def _small_kernel(samples, centroids, labels_old, numbers, tols, block, padded, 
 
 def _small_signature(dtype):
     return [_spec([None, None], dtype), _spec([None, None], dtype), _spec([None], tf.int32), _spec([3], tf.int32),
-            _spec([2], tf.float64)]
+            _spec([None], tf.float64)]
 
 
 _small_fit = _traced_once_per_dtype(_small_signature, jit_compile=True)(_small_kernel)
@@ -586,7 +589,11 @@ def lloyd_small(samples, centroids, n_clusters, *, seed, max_iter, tol, mean):
     plusplus = centroids is None
     # With k-means++ the kernel ignores the centroids given: the samples serve, with no new tensor.
     centroids = samples if plusplus else tf.pad(centroids, [[0, padded - n_clusters], [0, 0]])
-    tols = tf.constant([tol, float(np.sum(np.square(mean)))], tf.float64)
+    first, tols = 0, [tol, float(np.sum(np.square(mean)))]
+    if plusplus:
+        draws = plusplus_draws(seed, padded)
+        first, tols = first_centre(draws, n_samples), np.concatenate([tols, draws[:, : _n_trials(padded)].ravel()])
+    tols = tf.constant(tols, tf.float64)
     if n_samples not in _NO_LABELS:
         _NO_LABELS.clear()
         _NO_LABELS[n_samples] = tf.fill([n_samples], -1)
@@ -595,7 +602,7 @@ def lloyd_small(samples, centroids, n_clusters, *, seed, max_iter, tol, mean):
     n_iter = 0
     while True:
         n_steps = min(block, max_iter - n_iter)
-        numbers = tf.constant([n_clusters, n_steps, seed or 0], tf.int32)
+        numbers = tf.constant([n_clusters, n_steps, first], tf.int32)
         whole_numbers, block_inertias, block_history = _small_fit(
             samples, centroids, labels, numbers, tols, block=block, padded=padded, plusplus=plusplus)
         whole_numbers, block_inertias, block_history = (whole_numbers.numpy(), block_inertias.numpy(),
@@ -677,35 +684,40 @@ def lloyd(samples, samples_sq, centroids, *, max_iter, tol):
 # ------------------------------------------------------------------------ k-means++
 
 
-def uniform_draws(seed, centre, n_draws):
-    """``n_draws`` uniform float64 numbers in [0, 1) for centre ``centre`` of k-means++: the top
-    53 bits of the stateless generator's raw 64-bit numbers, seeded with (seed, centre).
-
-    Made from raw bits because TensorFlow's float64 ``stateless_uniform`` gives other numbers
-    inside an XLA kernel than outside it (the raw bits agree), and the first draws of a longer
-    request are the draws of a shorter one."""
-    bits = tf.random.stateless_uniform([n_draws], seed=tf.stack([seed, centre]), minval=None, maxval=None,
-                                       dtype=tf.uint64)
-    return tf.cast(tf.bitwise.right_shift(bits, tf.constant(11, tf.uint64)), tf.float64) * 2.0**-53
+# The most candidates a k-means++ centre can have: 2 + int(ln k) for any k below 2**31.
+_MAX_TRIALS = 23
 
 
-def first_centre(seed, n_samples):
-    """The first k-means++ centre: a uniformly random sample index (the same in and out of XLA)."""
-    return tf.random.stateless_uniform((), seed=tf.stack([seed, 0]), maxval=n_samples, dtype=tf.int32)
+def plusplus_draws(seed, n_centres):
+    """The uniform numbers in [0, 1) that k-means++ with ``seed`` uses, (``n_centres``,
+    ``_MAX_TRIALS``) float64: row c for centre c (its first ``2 + int(ln k)`` columns), and
+    for the first centre (row 0) the sample at ``first_centre``.
+
+    Made by NumPy's PCG64 on the host, not by TensorFlow inside the kernel: its numbers are the
+    same on any machine, the same for every k (the rows of a smaller k are the first rows of a
+    larger one) and for both ways of running k-means++, and a random generator left out of the
+    XLA kernel saves a quarter of a second of compiling at the first call."""
+    return np.random.default_rng(seed).random((n_centres, _MAX_TRIALS))
 
 
-def _plusplus_step(samples, samples_sq, seed, n_trials, n_draws, search):
+def first_centre(draws, n_samples):
+    """The first k-means++ centre: a uniformly random sample index, from ``draws[0, 0]``."""
+    return min(int(draws[0, 0] * n_samples), n_samples - 1)
+
+
+def _plusplus_step(samples, samples_sq, draws, n_trials, n_draws, search):
     """One centre of greedy k-means++, as scikit-learn's ``_kmeans_plusplus``: ``n_draws``
     candidates drawn with probability proportional to ``closest`` (each sample's squared
-    distance to its nearest centre so far, by a float64 cumulative sum searched with
-    ``uniform_draws``); of the first ``n_trials`` the one that leaves the smallest total of
-    ``closest`` wins (later draws, which only an XLA kernel of fixed shapes makes, never do)."""
+    distance to its nearest centre so far, by a float64 cumulative sum searched with row c of
+    ``draws``, ``plusplus_draws``' numbers); of the first ``n_trials`` the one that leaves the
+    smallest total of ``closest`` wins (later draws, which only an XLA kernel of fixed shapes
+    makes, never do)."""
     n_samples = tf.shape(samples)[0]
 
     def body(c, closest, chosen):
         cumulative = tf.cumsum(tf.cast(closest, tf.float64))
-        draws = uniform_draws(seed, c, n_draws) * cumulative[-1]
-        candidates = tf.minimum(search(cumulative, draws), n_samples - 1)
+        targets = tf.gather(draws, c)[:n_draws] * cumulative[-1]
+        candidates = tf.minimum(search(cumulative, targets), n_samples - 1)
         cross = tf.matmul(samples, tf.gather(samples, candidates), transpose_b=True)  # (n, draws)
         to_candidates = tf.maximum(samples_sq[:, None] - 2.0 * cross + tf.gather(samples_sq, candidates), 0.0)
         new_closest = tf.minimum(closest[:, None], to_candidates)
@@ -730,28 +742,29 @@ def _counted_search(cumulative, draws):
 
 @_traced_once_per_dtype(lambda dtype: [
     _spec([None, None], dtype), _spec([None], dtype), _spec([None], dtype), _spec([None], tf.int32),
-    _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32)])
-def _kmeans_plusplus_block(samples, samples_sq, closest, chosen, first, last, n_trials, seed):
+    _spec([], tf.int32), _spec([], tf.int32), _spec([], tf.int32), _spec([None, None], tf.float64)])
+def _kmeans_plusplus_block(samples, samples_sq, closest, chosen, first, last, n_trials, draws):
     """Centres ``first`` to ``last - 1`` of greedy k-means++ (``_plusplus_step``) on large data.
 
     ``closest`` holds each sample's squared distance to its nearest centre chosen so far and
-    ``chosen`` the sample index of each centre (k,).
+    ``chosen`` the sample index of each centre (k,); ``draws``, (k, n_trials), the rows of
+    ``plusplus_draws``.
     """
-    body = _plusplus_step(samples, samples_sq, seed, n_trials, n_trials, _sorted_search)
+    body = _plusplus_step(samples, samples_sq, draws, n_trials, tf.shape(draws)[1], _sorted_search)
     _, closest, chosen = tf.while_loop(lambda c, *_: c < last, body, (first, closest, chosen))
     return closest, chosen
 
 
-def _plusplus_in_kernel(samples, samples_sq, n_clusters, seed, padded):
-    """All ``n_clusters`` centres of greedy k-means++ inside an XLA kernel: sample indices,
-    (``padded``,), the first ``n_clusters`` of them chosen. A trial count fixed by ``padded``
-    keeps one kernel for every k up to it."""
+def _plusplus_in_kernel(samples, samples_sq, n_clusters, first, draws, padded):
+    """All ``n_clusters`` centres of greedy k-means++ inside an XLA kernel, from sample
+    ``first`` with ``draws`` (``padded``, ``_n_trials(padded)``): sample indices, (``padded``,),
+    the first ``n_clusters`` of them chosen. A trial count fixed by ``padded`` keeps one kernel
+    for every k up to it."""
     n_draws = _n_trials(padded)
-    first = first_centre(seed, tf.shape(samples)[0])
     closest = tf.maximum(samples_sq - 2.0 * tf.linalg.matvec(samples, tf.gather(samples, first))
                          + tf.gather(samples_sq, first), 0.0)
     chosen = tf.tensor_scatter_nd_update(tf.zeros([padded], tf.int32), [[0]], first[None])
-    body = _plusplus_step(samples, samples_sq, seed, _n_trials_of(n_clusters), n_draws, _counted_search)
+    body = _plusplus_step(samples, samples_sq, draws, _n_trials_of(n_clusters), n_draws, _counted_search)
     return tf.while_loop(lambda c, *_: c < n_clusters, body, (1, closest, chosen))[2]
 
 
@@ -766,24 +779,28 @@ def _n_trials_of(n_clusters):
 
 
 @_traced_once_per_dtype(lambda dtype: [_spec([None, None], dtype), _spec([None], dtype), _spec([], tf.int32),
-                                       _spec([], tf.int32)], jit_compile=True)
-def _kmeans_plusplus_small(samples, samples_sq, n_clusters, seed, padded=16):
-    return _plusplus_in_kernel(samples, samples_sq, n_clusters, seed, padded)
+                                       _spec([], tf.int32), _spec([None, None], tf.float64)], jit_compile=True)
+def _kmeans_plusplus_small(samples, samples_sq, n_clusters, first, draws, padded=16):
+    return _plusplus_in_kernel(samples, samples_sq, n_clusters, first, draws, padded)
 
 
 def kmeans_plusplus_indices(samples, samples_sq, n_clusters, seed):
     """Sample indices (k,) of greedy k-means++ centres in the frame'd ``samples``, with
     ``2 + int(ln k)`` candidates per centre (scikit-learn's rule); the first centre is a
-    uniformly random sample. Small data: one XLA kernel (``is_small``). Large data: compiled
-    blocks of about ``_BLOCK_SECONDS`` each."""
+    uniformly random sample; the draws are ``plusplus_draws(seed, k)``. Small data: one XLA
+    kernel (``is_small``). Large data: compiled blocks of about ``_BLOCK_SECONDS`` each."""
     n_samples = samples.shape[0]
-    seed = tf.constant(seed, tf.int32)
     if is_small(samples, n_clusters):
-        return _kmeans_plusplus_small(samples, samples_sq, tf.constant(n_clusters), seed,
-                                      padded=padded_clusters(n_clusters))[:n_clusters]
+        padded = padded_clusters(n_clusters)
+        draws = plusplus_draws(seed, padded)
+        return _kmeans_plusplus_small(samples, samples_sq, tf.constant(n_clusters),
+                                      tf.constant(first_centre(draws, n_samples)),
+                                      tf.constant(draws[:, : _n_trials(padded)]), padded=padded)[:n_clusters]
     n_trials = tf.constant(_n_trials(n_clusters))
-    first = first_centre(seed, n_samples)
-    chosen = tf.tensor_scatter_nd_update(tf.zeros([n_clusters], tf.int32), [[0]], first[None])
+    draws = plusplus_draws(seed, n_clusters)
+    first = first_centre(draws, n_samples)
+    draws = tf.constant(draws[:, : _n_trials(n_clusters)])
+    chosen = tf.tensor_scatter_nd_update(tf.zeros([n_clusters], tf.int32), [[0]], [first])
     row = samples[first]
     closest = tf.maximum(samples_sq - 2.0 * tf.linalg.matvec(samples, row) + samples_sq[first], 0.0)
     c, block = 1, max(1, min(64, int(2e7 // (n_samples * samples.shape[1] * int(n_trials)))))
@@ -791,7 +808,7 @@ def kmeans_plusplus_indices(samples, samples_sq, n_clusters, seed):
         last = min(n_clusters, c + block)
         began = time.perf_counter()
         closest, chosen = _kmeans_plusplus_block(samples, samples_sq, closest, chosen, tf.constant(c),
-                                                 tf.constant(last), n_trials, seed)
+                                                 tf.constant(last), n_trials, draws)
         chosen.numpy()  # wait for the block
         block = _next_block(block, time.perf_counter() - began, last - c)
         c = last

@@ -142,7 +142,7 @@ def test_kmeans_plusplus_blocks_give_the_same_centres(monkeypatch):
 
 @pytest.mark.parametrize("small", [True, False], ids=["one XLA kernel", "blocks"])
 def test_compiled_kmeans_plusplus_follows_a_numpy_greedy_kmeans_plusplus(monkeypatch, small):
-    # The same draws (the stateless generator's), the same greedy choice, in float64 NumPy;
+    # The same draws (NumPy's, from plusplus_draws), the same greedy choice, in float64 NumPy;
     # both ways of running it (small data: one XLA kernel; large data: graph blocks).
     monkeypatch.setattr(_engine, "is_small", lambda *args: small)
     rng = np.random.default_rng(13)
@@ -152,12 +152,13 @@ def test_compiled_kmeans_plusplus_follows_a_numpy_greedy_kmeans_plusplus(monkeyp
                                              tf.constant(np.square(samples - samples.mean(axis=0)).sum(axis=1)),
                                              k, seed).numpy()
     x = samples - samples.mean(axis=0)
-    first = int(tf.random.stateless_uniform((), seed=[seed, 0], maxval=len(x), dtype=tf.int32))
+    table = np.random.default_rng(seed).random((k, 23))  # what plusplus_draws documents
+    first = int(table[0, 0] * len(x))
     expected, closest = [first], np.square(x - x[first]).sum(axis=1)
     trials = 2 + int(np.log(k))
     for c in range(1, k):
         cumulative = np.cumsum(closest)
-        draws = _engine.uniform_draws(tf.constant(seed), tf.constant(c), trials).numpy() * cumulative[-1]
+        draws = table[c, :trials] * cumulative[-1]
         candidates = np.minimum(np.searchsorted(cumulative, draws), len(x) - 1)
         new = np.minimum(closest[:, None], np.square(x[:, None, :] - x[candidates][None]).sum(axis=2))
         best = int(np.argmin(new.sum(axis=0)))
