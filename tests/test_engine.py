@@ -167,6 +167,27 @@ def test_compiled_kmeans_plusplus_follows_a_numpy_greedy_kmeans_plusplus(monkeyp
     np.testing.assert_array_equal(chosen, expected)
 
 
+@pytest.mark.parametrize("small", [True, False], ids=["one XLA kernel", "blocks"])
+def test_kmeans_starts_where_kmeans_plusplus_does_with_its_run_seed(monkeypatch, small):
+    # kmeans(seed=s) draws its run's seed from default_rng(s), then k-means++ from it: inside the
+    # small-data kernel or before the large-data loop, the same centres as kmeans_plusplus.
+    monkeypatch.setattr(_engine, "is_small", lambda *args: small)
+    samples = np.random.default_rng(21).normal(size=(400, 3)) * 50 + 1e5
+    run_seed = int(np.random.default_rng(7).integers(0, 2**31 - 1, size=1)[0])
+    fit = kmeans(samples, 5, seed=7, max_iter=1)
+    np.testing.assert_array_equal(fit.centroid_history[0], kmeans_plusplus(samples, 5, seed=run_seed).numpy())
+
+
+def test_plusplus_draws_are_numpys_and_a_smaller_k_takes_the_first_rows():
+    draws = _engine.plusplus_draws(42, 16)
+    assert draws.shape == (16, _engine._MAX_TRIALS) and draws.dtype == np.float64
+    np.testing.assert_array_equal(draws[:5], _engine.plusplus_draws(42, 5))
+    np.testing.assert_array_equal(draws, np.random.default_rng(42).random((16, 23)))
+    assert 0.0 <= draws.min() and draws.max() < 1.0
+    assert _engine._n_trials(2**31 - 1) <= _engine._MAX_TRIALS  # enough columns for any k
+    assert _engine.first_centre(np.full((1, 1), np.nextafter(1.0, 0.0)), 7) == 6  # never past the last sample
+
+
 def test_frame_shift_is_exact_on_grids_and_the_scale_is_a_power_of_two():
     stamps = tf.constant(np.array([[1_700_000_000], [1_700_003_600], [1_700_007_300]], np.float64))
     frame = _engine.frame_of("samples", stamps, _engine.column_stats(stamps))
