@@ -1,6 +1,8 @@
 """The benchmark script still runs and its methods still agree. No timing is asserted: speed is
 read from `make benchmark`, not from tests."""
 
+import pytest
+
 from helpers import benchmark
 
 
@@ -36,10 +38,18 @@ def test_quick_benchmark_prints_both_tables_of_agreeing_fits(monkeypatch, capsys
         # Quality over few seeds is a random outcome: it is read from `make benchmark`, and
         # tested over ten seeds in test_functions.py (test_kmeans_default_is_as_good_as_...).
         assert float(row[1]) > 0 and float(row[2]) > 0 and float(row[6]) > 0
-        assert row[8].endswith(" s")
+        counts, total = row[7].split(" of ")
+        assert total == "2" and sum(map(int, counts.split(", "))) == 2  # lower, same, higher: every seed once
+        assert row[9].endswith(" s")
     minibatch = table_rows(lines, "**Mini-batch k-means**")
     assert len(minibatch) == 1 and minibatch[0][0].startswith("blobs 50000×32, k=16")
     assert float(minibatch[0][1]) > 0  # full Lloyd's inertia, the target both methods race to
+
+
+def test_paired_counts_each_seed_once_and_round_off_as_the_same():
+    assert benchmark.paired([1.0, 2.0, 3.0, 4.0], [1.5, 2.0 * (1 + 1e-7), 2.5, 4.0]) == "1, 2, 1 of 4"
+    with pytest.raises(ValueError):
+        benchmark.paired([1.0], [1.0, 2.0])  # one list per seed: a length mismatch is a bug
 
 
 def test_describe_cpu_names_the_vector_extensions():
