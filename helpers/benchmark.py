@@ -314,8 +314,8 @@ def main(argv=None):
         sk, ours = (best_of(results) for results in runs.values())
         print(
             f"| {name} | {sk['ms']:.1f} | {ours['ms']:.1f} | {ours['ms'] / sk['ms']:.3g}× | {sk['inertia']:.6g} "
-            f"| {ours['inertia']:.6g} | {ours['inertia'] / sk['inertia']:.4f} | {paired(ours['inertias'], sk['inertias'])} "
-            f"| {sk['n_iter']:g}, {ours['n_iter']:g} "
+            f"| {ours['inertia']:.6g} | {ours['inertia'] / sk['inertia']:.4f} "
+            f"| {paired(ours['inertias'], sk['inertias'])} | {sk['n_iter']:g}, {ours['n_iter']:g} "
             f"| {sk['first_ms'] / 1000:.2f} s, {ours['first_ms'] / 1000:.2f} s |",
             flush=True,
         )
