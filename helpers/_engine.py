@@ -591,8 +591,8 @@ def lloyd_small(samples, centroids, n_clusters, *, seed, max_iter, tol, mean):
     centroids = samples if plusplus else tf.pad(centroids, [[0, padded - n_clusters], [0, 0]])
     first, tols = 0, [tol, float(np.sum(np.square(mean)))]
     if plusplus:
-        draws = plusplus_draws(seed, padded)
-        first, tols = first_centre(draws, n_samples), np.concatenate([tols, draws[:, : _n_trials(padded)].ravel()])
+        first, draws = _plusplus_inputs(seed, padded, _n_trials(padded), n_samples)
+        tols = np.concatenate([tols, draws.ravel()])
     tols = tf.constant(tols, tf.float64)
     if n_samples not in _NO_LABELS:
         _NO_LABELS.clear()
@@ -696,7 +696,8 @@ def plusplus_draws(seed, n_centres):
     Made by NumPy's PCG64 on the host, not by TensorFlow inside the kernel: its numbers are the
     same on any machine, the same for every k (the rows of a smaller k are the first rows of a
     larger one) and for both ways of running k-means++, and a random generator left out of the
-    XLA kernel saves a quarter of a second of compiling at the first call."""
+    XLA kernel saves about 0.3 s of compiling at the first call (measured here on the blobs and
+    the digits)."""
     return np.random.default_rng(seed).random((n_centres, _MAX_TRIALS))
 
 
@@ -705,18 +706,25 @@ def first_centre(draws, n_samples):
     return min(int(draws[0, 0] * n_samples), n_samples - 1)
 
 
-def _plusplus_step(samples, samples_sq, draws, n_trials, n_draws, search):
-    """One centre of greedy k-means++, as scikit-learn's ``_kmeans_plusplus``: ``n_draws``
-    candidates drawn with probability proportional to ``closest`` (each sample's squared
-    distance to its nearest centre so far, by a float64 cumulative sum searched with row c of
-    ``draws``, ``plusplus_draws``' numbers); of the first ``n_trials`` the one that leaves the
-    smallest total of ``closest`` wins (later draws, which only an XLA kernel of fixed shapes
-    makes, never do)."""
-    n_samples = tf.shape(samples)[0]
+def _plusplus_inputs(seed, n_centres, n_trials, n_samples):
+    """What a compiled k-means++ takes from ``seed``: the first centre, and the draws of
+    ``n_centres`` centres with ``n_trials`` candidates each, (``n_centres``, ``n_trials``)."""
+    draws = plusplus_draws(seed, n_centres)
+    return first_centre(draws, n_samples), draws[:, :n_trials]
+
+
+def _plusplus_step(samples, samples_sq, draws, n_trials, search):
+    """One centre of greedy k-means++, as scikit-learn's ``_kmeans_plusplus``: one candidate for
+    each number in row c of ``draws`` (``plusplus_draws``' numbers), drawn with probability
+    proportional to ``closest`` (each sample's squared distance to its nearest centre so far,
+    by a float64 cumulative sum searched with those numbers); of the first ``n_trials`` the one
+    that leaves the smallest total of ``closest`` wins (later draws, which only an XLA kernel of
+    fixed shapes makes, never do)."""
+    n_samples, n_draws = tf.shape(samples)[0], tf.shape(draws)[1]
 
     def body(c, closest, chosen):
         cumulative = tf.cumsum(tf.cast(closest, tf.float64))
-        targets = tf.gather(draws, c)[:n_draws] * cumulative[-1]
+        targets = tf.gather(draws, c) * cumulative[-1]
         candidates = tf.minimum(search(cumulative, targets), n_samples - 1)
         cross = tf.matmul(samples, tf.gather(samples, candidates), transpose_b=True)  # (n, draws)
         to_candidates = tf.maximum(samples_sq[:, None] - 2.0 * cross + tf.gather(samples_sq, candidates), 0.0)
@@ -750,7 +758,7 @@ def _kmeans_plusplus_block(samples, samples_sq, closest, chosen, first, last, n_
     ``chosen`` the sample index of each centre (k,); ``draws``, (k, n_trials), the rows of
     ``plusplus_draws``.
     """
-    body = _plusplus_step(samples, samples_sq, draws, n_trials, tf.shape(draws)[1], _sorted_search)
+    body = _plusplus_step(samples, samples_sq, draws, n_trials, _sorted_search)
     _, closest, chosen = tf.while_loop(lambda c, *_: c < last, body, (first, closest, chosen))
     return closest, chosen
 
@@ -760,11 +768,10 @@ def _plusplus_in_kernel(samples, samples_sq, n_clusters, first, draws, padded):
     ``first`` with ``draws`` (``padded``, ``_n_trials(padded)``): sample indices, (``padded``,),
     the first ``n_clusters`` of them chosen. A trial count fixed by ``padded`` keeps one kernel
     for every k up to it."""
-    n_draws = _n_trials(padded)
     closest = tf.maximum(samples_sq - 2.0 * tf.linalg.matvec(samples, tf.gather(samples, first))
                          + tf.gather(samples_sq, first), 0.0)
     chosen = tf.tensor_scatter_nd_update(tf.zeros([padded], tf.int32), [[0]], first[None])
-    body = _plusplus_step(samples, samples_sq, draws, _n_trials_of(n_clusters), n_draws, _counted_search)
+    body = _plusplus_step(samples, samples_sq, draws, _n_trials_of(n_clusters), _counted_search)
     return tf.while_loop(lambda c, *_: c < n_clusters, body, (1, closest, chosen))[2]
 
 
@@ -792,14 +799,12 @@ def kmeans_plusplus_indices(samples, samples_sq, n_clusters, seed):
     n_samples = samples.shape[0]
     if is_small(samples, n_clusters):
         padded = padded_clusters(n_clusters)
-        draws = plusplus_draws(seed, padded)
-        return _kmeans_plusplus_small(samples, samples_sq, tf.constant(n_clusters),
-                                      tf.constant(first_centre(draws, n_samples)),
-                                      tf.constant(draws[:, : _n_trials(padded)]), padded=padded)[:n_clusters]
+        first, draws = _plusplus_inputs(seed, padded, _n_trials(padded), n_samples)
+        return _kmeans_plusplus_small(samples, samples_sq, tf.constant(n_clusters), tf.constant(first),
+                                      tf.constant(draws), padded=padded)[:n_clusters]
     n_trials = tf.constant(_n_trials(n_clusters))
-    draws = plusplus_draws(seed, n_clusters)
-    first = first_centre(draws, n_samples)
-    draws = tf.constant(draws[:, : _n_trials(n_clusters)])
+    first, draws = _plusplus_inputs(seed, n_clusters, _n_trials(n_clusters), n_samples)
+    draws = tf.constant(draws)
     chosen = tf.tensor_scatter_nd_update(tf.zeros([n_clusters], tf.int32), [[0]], [first])
     row = samples[first]
     closest = tf.maximum(samples_sq - 2.0 * tf.linalg.matvec(samples, row) + samples_sq[first], 0.0)
